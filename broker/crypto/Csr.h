@@ -19,10 +19,11 @@ namespace legate::crypto {
 
 /// One AttributeTypeAndValue of a subject name.
 struct NameAttribute {
-    std::string oid;        ///< dotted, e.g. "2.5.4.6"
-    std::string shortName;  ///< OpenSSL short name, e.g. "C", "ST", "CN", "emailAddress" ("" if none)
-    std::string value;      ///< decoded to UTF-8, whatever the DirectoryString choice
-    int asn1Type = 0;       ///< V_ASN1_PRINTABLESTRING, V_ASN1_UTF8STRING, ...
+    std::string oid;  ///< dotted, e.g. "2.5.4.6"
+    /// OpenSSL short name, e.g. "C", "ST", "CN", "emailAddress" ("" if none).
+    std::string shortName;
+    std::string value;  ///< decoded to UTF-8, whatever the DirectoryString choice
+    int asn1Type = 0;   ///< V_ASN1_PRINTABLESTRING, V_ASN1_UTF8STRING, ...
 };
 
 /// One RelativeDistinguishedName; more than one attribute means a multi-valued RDN.
@@ -68,10 +69,18 @@ struct SignatureAlgorithm {
 const std::vector<std::string>& keyUsageNames();
 /// "serverAuth" -> "1.3.6.1.5.5.7.3.1" etc. for the RFC 9115 EKU names; nullopt if unknown.
 std::optional<std::string> extendedKeyUsageOid(std::string_view name);
+/// The inverse: "1.3.6.1.5.5.7.3.1" -> "serverAuth"; nullopt for other OIDs.
+std::optional<std::string> extendedKeyUsageName(std::string_view oid);
+/// True for a dotted OID as RFC 9115's CDDL writes it: `([0-2])((\.0)|(\.[1-9][0-9]*))*`
+/// with at least two arcs (no leading zeros, no empty arcs).
+bool isDottedOid(std::string_view text);
 
 class Csr {
 public:
     /// Strict DER decode: no trailing bytes, version 1 (value 0), decodable extensions.
+    /// subjectAltName, keyUsage and extendedKeyUsage must decode completely and may
+    /// appear at most once each (a repeat would make their decoded view ambiguous);
+    /// other extensions may repeat and are all listed by extensions().
     /// Does NOT verify the signature: call verifySignature().
     static Result<Csr> fromDer(const Bytes& der);
     /// One "CERTIFICATE REQUEST" PEM block.
@@ -126,9 +135,14 @@ private:
 /// extra knobs exist so tests can build every kind of hostile CSR a gate must refuse.
 struct CsrRequest {
     struct SubjectEntry {
-        std::string type;  ///< short name ("C", "ST", "L", "O", "OU", "CN", "emailAddress") or dotted OID
+        /// Short name ("C", "ST", "L", "O", "OU", "CN", "emailAddress") or dotted OID.
+        std::string type;
         std::string value;
         bool sameRdnAsPrevious = false;  ///< true makes a multi-valued RDN
+        /// 0: OpenSSL's choice for the attribute (PrintableString for C, IA5String for
+        /// emailAddress, UTF8String otherwise).  Or an exact V_ASN1_* string type
+        /// (V_ASN1_PRINTABLESTRING, V_ASN1_UTF8STRING, ...), encoded as given, unchecked.
+        int stringType = 0;
     };
     struct RawExtension {
         std::string oid;  ///< dotted
@@ -156,5 +170,8 @@ struct CsrRequest {
 
 /// Builds and signs a CSR.  malformed problem for unknown names, bad OIDs, etc.
 Result<Csr> createCsr(const PrivateKey& key, const CsrRequest& request);
+/// The same CSR as DER, without parsing it back: lets tests build CSRs that Csr::fromDer
+/// must refuse (e.g. an undecodable subjectAltName passed as a raw extension).
+Result<Bytes> createCsrDer(const PrivateKey& key, const CsrRequest& request);
 
 }  // namespace legate::crypto

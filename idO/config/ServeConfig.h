@@ -1,0 +1,121 @@
+#pragma once
+/// The configuration of `ido serve`: one JSON file.  An invalid file is refused at
+/// start with the JSON path of every bad field (`ido serve --check-config FILE`).
+///
+/// Example (docs/operations.md has the full reference):
+///
+///     {
+///       "acme":  {"listen": "127.0.0.1", "port": 8443, "base-url": "https://127.0.0.1:8443",
+///                 "tls": {"development": {"dir": "/var/lib/legate/tls"}}},
+///       "admin": {"listen": "127.0.0.1", "port": 8444, "token-file": "/etc/legate/admin.token"},
+///       "redis": {"url": "redis://127.0.0.1:6379/0"},
+///       "tenants": [{"name": "example", "star": {"min-lifetime": 3600, "max-duration": 2592000}}]
+///     }
+
+#include <nlohmann/json.hpp>
+#include <cstdint>
+#include <optional>
+#include <variant>
+#include <string>
+#include <vector>
+
+#include "broker/core/Result.h"
+
+namespace legate::ido {
+
+struct TlsConfig {
+    /// Operator-provided certificate chain and key (PEM files)...
+    std::string certificateFile;
+    std::string keyFile;
+    /// ...or an auto-generated development certificate kept in this directory, whose
+    /// CA certificate is written to `developmentCaFile` for clients to trust.
+    std::string developmentDir;
+    std::string developmentCaFile;
+    std::vector<std::string> developmentNames;
+
+    bool development() const { return !developmentDir.empty(); }
+};
+
+struct ListenerConfig {
+    std::string address = "127.0.0.1";
+    int port = 0;
+};
+
+struct AcmeConfig {
+    ListenerConfig listener;
+    /// Public base URL as NDCs reach it, without trailing slash; every URL handed out
+    /// (and every JWS `url` checked) starts with it.
+    std::string baseUrl;
+    TlsConfig tls;
+};
+
+struct AdminConfig {
+    ListenerConfig listener;
+    std::string token;  ///< bearer token; never logged
+};
+
+struct RedisConfig {
+    std::string url;
+    int poolSize = 8;
+    int connectTimeoutMs = 2000;
+    int commandTimeoutMs = 2000;
+};
+
+struct RateLimitConfig {
+    int requestsPerSecond = 20;
+    int burst = 40;
+};
+
+struct LimitsConfig {
+    int64_t maxBodyBytes = 64 * 1024;
+    int64_t nonceTtlSeconds = 3600;
+    int64_t orderTtlSeconds = 7 * 24 * 3600;  ///< `expires` of a not-yet-valid order
+    int threads = 16;
+    int queue = 256;
+    int pageSize = 100;  ///< orders / delegations lists
+    RateLimitConfig rateLimit;
+};
+
+struct StarConfig {
+    int64_t minLifetime = 3600;         ///< seconds; advertised as meta.auto-renewal.min-lifetime
+    int64_t maxDuration = 365 * 86400;  ///< seconds; advertised as max-duration
+};
+
+struct TenantConfig {
+    std::string name;  ///< [a-z0-9-]{1,63}; appears in URLs /acme/{name}/
+    std::string termsOfService;
+    std::string website;
+    StarConfig star;
+    /// Passed on unchanged to the upstream side (validated there).
+    nlohmann::json upstream;
+};
+
+struct LogConfig {
+    std::string level = "information";
+    std::string file;  ///< empty: standard error
+};
+
+struct ServeConfig {
+    AcmeConfig acme;
+    AdminConfig admin;
+    RedisConfig redis;
+    LimitsConfig limits;
+    LogConfig log;
+    std::vector<TenantConfig> tenants;
+
+    const TenantConfig* tenant(const std::string& name) const;
+};
+
+/// Every problem as "JSON-path: message", in document order.
+struct ConfigErrors {
+    std::vector<std::string> problems;
+};
+
+/// Parses and validates.  `baseDir` resolves relative file paths (the config file's
+/// directory).  Reads `token-file` when given.
+std::variant<ServeConfig, ConfigErrors> parseServeConfig(const nlohmann::json& doc,
+                                                         const std::string& baseDir);
+/// Reads FILE (strict JSON: duplicate members are an error) and parses it.
+std::variant<ServeConfig, ConfigErrors> loadServeConfig(const std::string& file);
+
+}  // namespace legate::ido

@@ -1,0 +1,128 @@
+#pragma once
+/// The records `ido` keeps in Redis, one struct per Redis hash (docs/state.md), with
+/// their conversion to and from hash fields.  Times are stored as Unix seconds.
+
+#include <nlohmann/json.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/core/Clock.h"
+#include "broker/core/Problem.h"
+
+namespace legate::store {
+class RedisReply;
+}
+
+namespace legate::ido {
+
+using FieldMap = std::map<std::string, std::string>;
+
+/// HGETALL's alternating field/value array as a map (empty for nil or a missing key).
+FieldMap fieldsOf(const store::RedisReply& reply);
+
+std::string timeField(TimePoint t);
+TimePoint timeFromField(const std::string& text);
+
+/// An NDC (a CDN) onboarded by the admin API, with its External Account Binding key.
+struct NdcRecord {
+    std::string id;
+    std::string name;
+    std::string contact;
+    std::string eabKid;
+    std::string accountId;  ///< empty until the NDC's ACME account binds the EAB key
+    TimePoint created;
+
+    static std::optional<NdcRecord> fromFields(std::string id, const FieldMap& f);
+};
+
+/// An EAB key (RFC 8555 §7.3.4) handed to one NDC; binds exactly one account, once.
+struct EabRecord {
+    std::string kid;
+    std::string hmacKey;  ///< base64url; secret: never logged
+    std::string ndcId;
+    std::string accountId;  ///< empty until bound
+
+    static std::optional<EabRecord> fromFields(std::string kid, const FieldMap& f);
+};
+
+/// An ACME account on the IdO's NDC-facing server.
+struct AccountRecord {
+    std::string id;
+    std::string ndcId;
+    std::string status;  ///< "valid" or "deactivated"
+    nlohmann::json jwk;  ///< the public JWK
+    std::string thumbprint;
+    std::vector<std::string> contact;
+    std::string eabKid;
+    TimePoint created;
+
+    bool valid() const { return status == "valid"; }
+    static std::optional<AccountRecord> fromFields(std::string id, const FieldMap& f);
+};
+
+/// STAR limits of one delegation (tighter than or equal to the tenant's).
+struct StarPolicy {
+    int64_t minLifetime = 0;
+    int64_t maxDuration = 0;
+};
+
+/// A delegation: a CSR template (and optional CNAME map) bound to one NDC.
+struct DelegationRecord {
+    std::string id;
+    std::string ndcId;
+    nlohmann::json csrTemplate;
+    nlohmann::json cnameMap;  ///< object or null
+    std::vector<std::string> allowedSuffixes;
+    std::optional<StarPolicy> star;
+    std::string profile;  ///< bundled profile it was made from, or ""
+    std::string status;   ///< "active" or "terminated"
+    TimePoint created;
+
+    bool active() const { return status == "active"; }
+    static std::optional<DelegationRecord> fromFields(std::string id, const FieldMap& f);
+};
+
+/// Order1: an NDC's order on the IdO.
+struct OrderRecord {
+    std::string id;
+    std::string accountId;
+    std::string delegationId;
+    std::string status;  ///< ready, processing, valid, invalid, canceled
+    std::vector<acme::Identifier> identifiers;
+    /// STAR: the reflected auto-renewal object (start-date, end-date, lifetime,
+    /// lifetime-adjust, allow-certificate-get); null for non-STAR.
+    nlohmann::json autoRenewal;
+    bool allowCertificateGet = false;  ///< non-STAR top-level flag
+    std::optional<TimePoint> notBefore;
+    std::optional<TimePoint> notAfter;
+    TimePoint expires;
+    std::string csr;       ///< base64url DER, once finalize is accepted
+    nlohmann::json error;  ///< problem document or null
+    std::string certToken;
+    TimePoint created;
+
+    bool star() const { return autoRenewal.is_object(); }
+    static std::optional<OrderRecord> fromFields(std::string id, const FieldMap& f);
+};
+
+/// The publication of an order's certificate: what CDN edges fetch.
+struct CertificateRecord {
+    std::string token;
+    std::string orderId;
+    std::string state;  ///< pending, active, canceled
+    std::string pem;    ///< the current chain, end-entity first
+    std::optional<TimePoint> notBefore;
+    std::optional<TimePoint> notAfter;
+    /// When the next certificate is due to be published (STAR), for Cache-Control.
+    std::optional<TimePoint> nextPublication;
+    std::optional<TimePoint> endDate;  ///< STAR end-date: afterwards autoRenewalExpired
+    bool allowGet = false;             ///< unauthenticated GET/HEAD negotiated
+    bool star = false;
+    int64_t version = 0;
+
+    static std::optional<CertificateRecord> fromFields(std::string token, const FieldMap& f);
+};
+
+}  // namespace legate::ido

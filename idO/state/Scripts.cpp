@@ -1,0 +1,288 @@
+#include "idO/state/Scripts.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace legate::ido::scripts {
+namespace {
+
+// Appends one audit entry.  Used by every script below (textually included).
+constexpr const char* kAudit = R"LUA(
+local function audit(stream, ...)
+  redis.call('XADD', stream, 'MAXLEN', '~', '1000000', '*', ...)
+end
+)LUA";
+
+const store::LuaScript& script(const char* body) {
+    // One LuaScript per body, built once (function-local statics are thread-safe).
+    static std::mutex mutex;
+    static std::map<const char*, std::unique_ptr<store::LuaScript>> cache;
+    std::lock_guard lock(mutex);
+    auto& slot = cache[body];
+    if (!slot) {
+        slot = std::make_unique<store::LuaScript>(std::string(kAudit) + body);
+    }
+    return *slot;
+}
+
+}  // namespace
+
+// KEYS: ndc, ndcs, eab, audit.  ARGV: id, name, contact, kid, hmac_key, now.
+const store::LuaScript& createNdc() {
+    return script(R"LUA(
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then
+  return {'exists'}
+end
+redis.call('HSET', KEYS[1], 'name', ARGV[2], 'contact', ARGV[3], 'eab_kid', ARGV[4],
+           'account', '', 'created', ARGV[6])
+redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
+redis.call('HSET', KEYS[3], 'hmac_key', ARGV[5], 'ndc', ARGV[1], 'account', '')
+audit(KEYS[4], 'what', 'ndc', 'id', ARGV[1], 'to', 'created', 'at', ARGV[6])
+return {'ok'}
+)LUA");
+}
+
+// KEYS: eab, account, account-by-key, ndc, audit.
+// ARGV: account id, jwk, thumbprint, contact JSON, now, ndc id, kid.
+const store::LuaScript& bindAccount() {
+    return script(R"LUA(
+local eab = redis.call('HMGET', KEYS[1], 'ndc', 'account')
+if not eab[1] or eab[1] ~= ARGV[6] then return {'no-eab'} end
+local existing = redis.call('GET', KEYS[3])
+if existing then return {'key-exists', existing} end
+if eab[2] and eab[2] ~= '' then return {'eab-used', eab[2]} end
+redis.call('HSET', KEYS[2], 'ndc', ARGV[6], 'status', 'valid', 'jwk', ARGV[2],
+           'thumbprint', ARGV[3], 'contact', ARGV[4], 'eab_kid', ARGV[7], 'created', ARGV[5])
+redis.call('SET', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[1], 'account', ARGV[1])
+redis.call('HSET', KEYS[4], 'account', ARGV[1])
+audit(KEYS[5], 'what', 'account', 'id', ARGV[1], 'to', 'valid', 'ndc', ARGV[6], 'at', ARGV[5])
+return {'ok'}
+)LUA");
+}
+
+// KEYS: account, audit.  ARGV: contact JSON, now, account id.
+const store::LuaScript& updateContact() {
+    return script(R"LUA(
+local st = redis.call('HGET', KEYS[1], 'status')
+if st ~= 'valid' then return {'not-valid', st or ''} end
+redis.call('HSET', KEYS[1], 'contact', ARGV[1])
+audit(KEYS[2], 'what', 'account', 'id', ARGV[3], 'to', 'contact-updated', 'at', ARGV[2])
+return {'ok'}
+)LUA");
+}
+
+// KEYS: account, audit.  ARGV: account id, now.
+const store::LuaScript& deactivateAccount() {
+    return script(R"LUA(
+local st = redis.call('HGET', KEYS[1], 'status')
+if st ~= 'valid' then return {'not-valid', st or ''} end
+redis.call('HSET', KEYS[1], 'status', 'deactivated')
+audit(KEYS[2], 'what', 'account', 'id', ARGV[1], 'from', 'valid', 'to', 'deactivated',
+      'at', ARGV[2])
+return {'ok'}
+)LUA");
+}
+
+// KEYS: account, old-key index, new-key index, audit.
+// ARGV: account id, old thumbprint, new thumbprint, new jwk, now.
+const store::LuaScript& changeKey() {
+    return script(R"LUA(
+local st = redis.call('HMGET', KEYS[1], 'status', 'thumbprint')
+if st[1] ~= 'valid' then return {'not-valid', st[1] or ''} end
+if st[2] ~= ARGV[2] then
+  if st[2] == ARGV[3] then return {'ok'} end
+  return {'old-key-mismatch'}
+end
+local other = redis.call('GET', KEYS[3])
+if other then return {'key-exists', other} end
+redis.call('HSET', KEYS[1], 'jwk', ARGV[4], 'thumbprint', ARGV[3])
+redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[3], ARGV[1])
+audit(KEYS[4], 'what', 'account', 'id', ARGV[1], 'to', 'key-changed', 'at', ARGV[5])
+return {'ok'}
+)LUA");
+}
+
+// KEYS: delegation, ndc's delegations, ndc, audit.
+// ARGV: id, ndc, template, cname map, allowed suffixes, star policy, profile, now.
+const store::LuaScript& createDelegation() {
+    return script(R"LUA(
+if redis.call('EXISTS', KEYS[3]) == 0 then return {'no-ndc'} end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
+redis.call('HSET', KEYS[1], 'ndc', ARGV[2], 'template', ARGV[3], 'cname_map', ARGV[4],
+           'allowed_suffixes', ARGV[5], 'star', ARGV[6], 'profile', ARGV[7],
+           'status', 'active', 'created', ARGV[8])
+redis.call('ZADD', KEYS[2], ARGV[8], ARGV[1])
+audit(KEYS[4], 'what', 'delegation', 'id', ARGV[1], 'to', 'active', 'ndc', ARGV[2],
+      'at', ARGV[8])
+return {'ok'}
+)LUA");
+}
+
+// KEYS: delegation, delegation's orders, relay stream, audit.
+// ARGV: id, now, state prefix, events channel.
+const store::LuaScript& terminateDelegation() {
+    return script(R"LUA(
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {'not-found'} end
+if st ~= 'active' then return {'already', st} end
+redis.call('HSET', KEYS[1], 'status', 'terminated', 'terminated', ARGV[2])
+local canceled = 0
+for _, oid in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  local okey = ARGV[3] .. 'order:' .. oid
+  local o = redis.call('HMGET', okey, 'status', 'cert')
+  if o[1] == 'ready' or o[1] == 'processing' or o[1] == 'valid' then
+    redis.call('HSET', okey, 'status', 'canceled', 'expires', ARGV[2])
+    canceled = canceled + 1
+    audit(KEYS[4], 'what', 'order', 'id', oid, 'from', o[1], 'to', 'canceled',
+          'why', 'delegation-terminated', 'at', ARGV[2])
+  end
+  if o[2] and o[2] ~= '' then
+    local ckey = ARGV[3] .. 'cert:' .. o[2]
+    if redis.call('HGET', ckey, 'state') ~= 'canceled' then
+      redis.call('HSET', ckey, 'state', 'canceled')
+      redis.call('HINCRBY', ckey, 'version', 1)
+      redis.call('PUBLISH', ARGV[4], o[2])
+    end
+  end
+end
+redis.call('XADD', KEYS[3], '*', 'kind', 'terminate', 'delegation', ARGV[1], 'at', ARGV[2])
+audit(KEYS[4], 'what', 'delegation', 'id', ARGV[1], 'from', 'active', 'to', 'terminated',
+      'at', ARGV[2])
+return {'ok', tostring(canceled)}
+)LUA");
+}
+
+// KEYS: order, account's orders, delegation's orders, delegation, account, cert, audit.
+// ARGV: id, account, delegation, identifiers, auto_renewal, allow_certificate_get,
+//       not_before, not_after, expires, now, cert token, star, end date.
+const store::LuaScript& createOrder() {
+    return script(R"LUA(
+local acct = redis.call('HMGET', KEYS[5], 'status', 'ndc')
+if acct[1] ~= 'valid' then return {'account-not-valid'} end
+local deleg = redis.call('HMGET', KEYS[4], 'status', 'ndc')
+if deleg[1] ~= 'active' or deleg[2] ~= acct[2] then return {'unknown-delegation'} end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
+redis.call('HSET', KEYS[1], 'account', ARGV[2], 'delegation', ARGV[3], 'status', 'ready',
+           'identifiers', ARGV[4], 'auto_renewal', ARGV[5], 'allow_certificate_get', ARGV[6],
+           'not_before', ARGV[7], 'not_after', ARGV[8], 'expires', ARGV[9], 'created', ARGV[10],
+           'cert', ARGV[11])
+redis.call('ZADD', KEYS[2], ARGV[10], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[6], 'order', ARGV[1], 'state', 'pending', 'allow_get', ARGV[6],
+           'star', ARGV[12], 'end_date', ARGV[13], 'version', '0')
+audit(KEYS[7], 'what', 'order', 'id', ARGV[1], 'to', 'ready', 'delegation', ARGV[3],
+      'at', ARGV[10])
+return {'ok'}
+)LUA");
+}
+
+// KEYS: order, relay stream, audit.  ARGV: id, csr, now.
+const store::LuaScript& acceptFinalize() {
+    return script(R"LUA(
+local st = redis.call('HGET', KEYS[1], 'status')
+if st ~= 'ready' then return {'not-ready', st or ''} end
+redis.call('HSET', KEYS[1], 'status', 'processing', 'csr', ARGV[2])
+redis.call('XADD', KEYS[2], '*', 'kind', 'finalize', 'order', ARGV[1], 'at', ARGV[3])
+audit(KEYS[3], 'what', 'order', 'id', ARGV[1], 'from', 'ready', 'to', 'processing',
+      'at', ARGV[3])
+return {'ok'}
+)LUA");
+}
+
+// KEYS: order, audit.  ARGV: id, problem JSON, now.
+const store::LuaScript& rejectFinalize() {
+    return script(R"LUA(
+local st = redis.call('HGET', KEYS[1], 'status')
+if st ~= 'ready' then return {'not-ready', st or ''} end
+redis.call('HSET', KEYS[1], 'status', 'invalid', 'error', ARGV[2])
+audit(KEYS[2], 'what', 'order', 'id', ARGV[1], 'from', 'ready', 'to', 'invalid',
+      'why', 'csr-rejected', 'at', ARGV[3])
+return {'ok'}
+)LUA");
+}
+
+// KEYS: order, cert, relay stream, audit.  ARGV: id, now, events channel.
+const store::LuaScript& cancelOrder() {
+    return script(R"LUA(
+local o = redis.call('HMGET', KEYS[1], 'status', 'auto_renewal', 'cert')
+if o[1] ~= 'valid' or not o[2] or o[2] == '' then return {'invalid-state', o[1] or ''} end
+redis.call('HSET', KEYS[1], 'status', 'canceled', 'expires', ARGV[2])
+if redis.call('HGET', KEYS[2], 'state') ~= 'canceled' then
+  redis.call('HSET', KEYS[2], 'state', 'canceled')
+  redis.call('HINCRBY', KEYS[2], 'version', 1)
+  redis.call('PUBLISH', ARGV[3], o[3])
+end
+redis.call('XADD', KEYS[3], '*', 'kind', 'cancel', 'order', ARGV[1], 'at', ARGV[2])
+audit(KEYS[4], 'what', 'order', 'id', ARGV[1], 'from', 'valid', 'to', 'canceled',
+      'why', 'ndc-cancel', 'at', ARGV[2])
+return {'ok'}
+)LUA");
+}
+
+// KEYS: order, audit.  ARGV: id, problem JSON, now.
+const store::LuaScript& failOrder() {
+    return script(R"LUA(
+local st = redis.call('HGET', KEYS[1], 'status')
+if st ~= 'processing' then return {'invalid-state', st or ''} end
+redis.call('HSET', KEYS[1], 'status', 'invalid', 'error', ARGV[2])
+audit(KEYS[2], 'what', 'order', 'id', ARGV[1], 'from', 'processing', 'to', 'invalid',
+      'why', 'upstream', 'at', ARGV[3])
+return {'ok'}
+)LUA");
+}
+
+// KEYS: cert, order, audit.
+// ARGV: token, pem, not_before, not_after, next_publication, now, events channel,
+//       order id.
+const store::LuaScript& publishCertificate() {
+    return script(R"LUA(
+local c = redis.call('HGET', KEYS[1], 'state')
+if not c then return {'not-found'} end
+if c == 'canceled' then return {'canceled'} end
+local st = redis.call('HGET', KEYS[2], 'status')
+if st ~= 'processing' and st ~= 'valid' then return {'invalid-state', st or ''} end
+redis.call('HSET', KEYS[1], 'state', 'active', 'pem', ARGV[2], 'not_before', ARGV[3],
+           'not_after', ARGV[4], 'next_publication', ARGV[5])
+local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+if st == 'processing' then
+  redis.call('HSET', KEYS[2], 'status', 'valid')
+  audit(KEYS[3], 'what', 'order', 'id', ARGV[8], 'from', 'processing', 'to', 'valid',
+        'at', ARGV[6])
+end
+if redis.call('HGET', KEYS[2], 'auto_renewal') == '' then
+  redis.call('HSET', KEYS[2], 'not_before', ARGV[3], 'not_after', ARGV[4])
+end
+audit(KEYS[3], 'what', 'certificate', 'id', ARGV[8], 'to', 'published',
+      'version', tostring(version), 'not_after', ARGV[4], 'at', ARGV[6])
+redis.call('PUBLISH', ARGV[7], ARGV[1])
+return {'ok', tostring(version)}
+)LUA");
+}
+
+// Token bucket.  KEYS: bucket.  ARGV: rate per second, burst, now in ms.
+// Returns 0 when a token was taken, else the milliseconds until one is available.
+const store::LuaScript& takeToken() {
+    return script(R"LUA(
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(b[1]) or burst
+local ts = tonumber(b[2]) or now
+if now > ts then tokens = math.min(burst, tokens + (now - ts) * rate / 1000) end
+local wait = 0
+if tokens < 1 then
+  wait = math.ceil((1 - tokens) * 1000 / rate)
+else
+  tokens = tokens - 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(math.max(now, ts)))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
+return wait
+)LUA");
+}
+
+}  // namespace legate::ido::scripts

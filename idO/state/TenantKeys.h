@@ -1,0 +1,64 @@
+#pragma once
+/// Redis key names of one tenant's delegation state (docs/state.md).
+///
+/// Every key carries the tenant's hash tag, `legate:<tenant>:{tenant:<tenant>}:<part>`,
+/// so every multi-key transition (an order changing state, the relay job it enqueues,
+/// the audit entry it appends) is one Lua script on one slot.  Nonces are the exception:
+/// independent keys spread over all slots (broker/store/NonceService).
+
+#include <string>
+#include <string_view>
+
+#include "broker/store/KeyLayout.h"
+
+namespace legate::ido {
+
+class TenantKeys {
+public:
+    explicit TenantKeys(store::KeyLayout layout) : layout_(std::move(layout)) {}
+
+    const std::string& tenant() const { return layout_.tenant(); }
+    const store::KeyLayout& layout() const { return layout_; }
+
+    /// "legate:<t>:{tenant:<t>}:" — Lua scripts build per-order keys from it.
+    std::string statePrefix() const { return part(""); }
+
+    std::string ndc(std::string_view id) const { return part("ndc:" + std::string(id)); }
+    std::string ndcs() const { return part("ndcs"); }
+    std::string ndcDelegations(std::string_view ndc) const {
+        return part("ndc:" + std::string(ndc) + ":delegs");
+    }
+    std::string eab(std::string_view kid) const { return part("eab:" + std::string(kid)); }
+    std::string account(std::string_view id) const { return part("acct:" + std::string(id)); }
+    std::string accountByKey(std::string_view thumbprint) const {
+        return part("acctkey:" + std::string(thumbprint));
+    }
+    std::string accountOrders(std::string_view id) const {
+        return part("acct:" + std::string(id) + ":orders");
+    }
+    std::string delegation(std::string_view id) const {
+        return part("deleg:" + std::string(id));
+    }
+    std::string delegationOrders(std::string_view id) const {
+        return part("deleg:" + std::string(id) + ":orders");
+    }
+    std::string order(std::string_view id) const { return part("order:" + std::string(id)); }
+    std::string certificate(std::string_view token) const {
+        return part("cert:" + std::string(token));
+    }
+    std::string relayStream() const { return part("relay"); }
+    std::string auditStream() const { return part("audit"); }
+    std::string rateLimit(std::string_view account) const {
+        return part("rate:" + std::string(account));
+    }
+    /// Pub/sub channel announcing certificate publication changes (cache invalidation).
+    std::string eventsChannel() const { return part("events"); }
+    /// Prefix of nonce keys (no hash tag; see NonceService).
+    std::string noncePrefix() const { return layout_.kindPrefix("nonce"); }
+
+private:
+    std::string part(std::string_view p) const { return layout_.groupKey("tenant", tenant(), p); }
+    store::KeyLayout layout_;
+};
+
+}  // namespace legate::ido

@@ -1,0 +1,358 @@
+#include "idO/state/TenantState.h"
+
+#include "broker/core/Time.h"
+#include "broker/crypto/OpenSsl.h"
+#include "broker/wire/Base64Url.h"
+#include "idO/state/Scripts.h"
+
+namespace legate::ido {
+namespace {
+
+using acme::ErrorType;
+using acme::Problem;
+
+std::string jsonText(const nlohmann::json& doc) { return doc.is_null() ? "" : doc.dump(); }
+
+std::string optionalTime(const std::optional<TimePoint>& t) { return t ? timeField(*t) : ""; }
+
+Problem unexpected(const std::string& what, const store::RedisReply& reply) {
+    return Problem::make(ErrorType::serverInternal,
+                         "redis: unexpected reply to " + what + ": " + reply.toString());
+}
+
+}  // namespace
+
+std::string newId() { return wire::base64UrlEncode(crypto::randomBytes(16)); }
+
+TenantState::TenantState(store::RedisPool& pool, TenantKeys keys, const Clock& clock)
+    : pool_(pool), keys_(std::move(keys)), clock_(clock) {}
+
+Result<Outcome> TenantState::run(const store::LuaScript& script,
+                                 const std::vector<std::string>& keys,
+                                 const std::vector<std::string>& args) {
+    auto reply = store::rejectErrorReply(script.run(pool_, keys, args));
+    LEGATE_TRY(reply);
+    const auto& e = reply->elements();
+    if (e.empty()) {
+        return unexpected("a state transition", *reply);
+    }
+    return Outcome{e[0].text(), e.size() > 1 ? e[1].text() : std::string()};
+}
+
+Result<FieldMap> TenantState::hash(const std::string& key) {
+    auto reply = store::rejectErrorReply(pool_.command({"HGETALL", key}));
+    LEGATE_TRY(reply);
+    return fieldsOf(*reply);
+}
+
+// ---- NDCs ----
+
+Result<TenantState::NewNdc> TenantState::createNdc(const std::string& name,
+                                                   const std::string& contact) {
+    NewNdc out;
+    out.ndc.id = newId();
+    out.ndc.name = name;
+    out.ndc.contact = contact;
+    out.ndc.eabKid = newId();
+    out.ndc.created = clock_.now();
+    out.hmacKey = wire::base64UrlEncode(crypto::randomBytes(32));
+    auto outcome = run(scripts::createNdc(),
+                       {keys_.ndc(out.ndc.id), keys_.ndcs(), keys_.eab(out.ndc.eabKid),
+                        keys_.auditStream()},
+                       {out.ndc.id, name, contact, out.ndc.eabKid, out.hmacKey,
+                        timeField(out.ndc.created)});
+    LEGATE_TRY(outcome);
+    // "exists" can only be our own first attempt (128-bit random ids), seen on a retry.
+    return out;
+}
+
+Result<std::optional<NdcRecord>> TenantState::ndc(const std::string& id) {
+    auto f = hash(keys_.ndc(id));
+    LEGATE_TRY(f);
+    return NdcRecord::fromFields(id, *f);
+}
+
+Result<std::vector<NdcRecord>> TenantState::ndcs() {
+    auto ids = store::rejectErrorReply(pool_.command({"ZRANGE", keys_.ndcs(), "0", "-1"}));
+    LEGATE_TRY(ids);
+    std::vector<std::vector<std::string>> commands;
+    for (const auto& id : ids->elements()) {
+        commands.push_back({"HGETALL", keys_.ndc(id.text())});
+    }
+    std::vector<NdcRecord> out;
+    if (commands.empty()) {
+        return out;
+    }
+    auto replies = pool_.pipeline(commands);
+    LEGATE_TRY(replies);
+    for (size_t i = 0; i < replies->size(); ++i) {
+        if (auto n = NdcRecord::fromFields(ids->elements()[i].text(), fieldsOf((*replies)[i]))) {
+            out.push_back(std::move(*n));
+        }
+    }
+    return out;
+}
+
+Result<std::optional<EabRecord>> TenantState::eab(const std::string& kid) {
+    auto f = hash(keys_.eab(kid));
+    LEGATE_TRY(f);
+    return EabRecord::fromFields(kid, *f);
+}
+
+// ---- accounts ----
+
+Result<std::optional<AccountRecord>> TenantState::account(const std::string& id) {
+    auto f = hash(keys_.account(id));
+    LEGATE_TRY(f);
+    return AccountRecord::fromFields(id, *f);
+}
+
+Result<std::optional<std::string>> TenantState::accountIdByThumbprint(
+    const std::string& thumbprint) {
+    auto reply = store::rejectErrorReply(pool_.command({"GET", keys_.accountByKey(thumbprint)}));
+    LEGATE_TRY(reply);
+    return reply->asString();
+}
+
+Result<Outcome> TenantState::bindAccount(AccountRecord& account, const std::string& eabKid) {
+    auto eabRecord = eab(eabKid);
+    LEGATE_TRY(eabRecord);
+    if (!*eabRecord) {
+        return Outcome{"no-eab", ""};
+    }
+    account.ndcId = (*eabRecord)->ndcId;
+    account.eabKid = eabKid;
+    account.status = "valid";
+    account.created = clock_.now();
+    auto outcome = run(scripts::bindAccount(),
+                       {keys_.eab(eabKid), keys_.account(account.id),
+                        keys_.accountByKey(account.thumbprint), keys_.ndc(account.ndcId),
+                        keys_.auditStream()},
+                       {account.id, account.jwk.dump(), account.thumbprint,
+                        nlohmann::json(account.contact).dump(), timeField(account.created),
+                        account.ndcId, eabKid});
+    LEGATE_TRY(outcome);
+    if (outcome->reason == "key-exists" && outcome->detail == account.id) {
+        return Outcome{"ok", ""};  // our own first attempt, seen on a retry
+    }
+    return outcome;
+}
+
+Result<Outcome> TenantState::updateContact(const std::string& id,
+                                           const std::vector<std::string>& contact) {
+    return run(scripts::updateContact(), {keys_.account(id), keys_.auditStream()},
+               {nlohmann::json(contact).dump(), now(), id});
+}
+
+Result<Outcome> TenantState::deactivateAccount(const std::string& id) {
+    return run(scripts::deactivateAccount(), {keys_.account(id), keys_.auditStream()},
+               {id, now()});
+}
+
+Result<Outcome> TenantState::changeKey(const std::string& id, const std::string& oldThumbprint,
+                                       const std::string& newThumbprint,
+                                       const nlohmann::json& newJwk) {
+    return run(scripts::changeKey(),
+               {keys_.account(id), keys_.accountByKey(oldThumbprint),
+                keys_.accountByKey(newThumbprint), keys_.auditStream()},
+               {id, oldThumbprint, newThumbprint, newJwk.dump(), now()});
+}
+
+// ---- delegations ----
+
+Result<Outcome> TenantState::createDelegation(DelegationRecord& d) {
+    d.id = newId();
+    d.created = clock_.now();
+    d.status = "active";
+    nlohmann::json star = nullptr;
+    if (d.star) {
+        star = {{"min-lifetime", d.star->minLifetime}, {"max-duration", d.star->maxDuration}};
+    }
+    return run(scripts::createDelegation(),
+               {keys_.delegation(d.id), keys_.ndcDelegations(d.ndcId), keys_.ndc(d.ndcId),
+                keys_.auditStream()},
+               {d.id, d.ndcId, d.csrTemplate.dump(), jsonText(d.cnameMap),
+                nlohmann::json(d.allowedSuffixes).dump(), jsonText(star), d.profile,
+                timeField(d.created)});
+}
+
+Result<std::optional<DelegationRecord>> TenantState::delegation(const std::string& id) {
+    auto f = hash(keys_.delegation(id));
+    LEGATE_TRY(f);
+    return DelegationRecord::fromFields(id, *f);
+}
+
+namespace {
+
+Result<Page> pageOf(store::RedisPool& pool, const std::string& key, int64_t offset,
+                    int64_t limit) {
+    // One more than asked tells whether a next page exists.
+    auto reply = store::rejectErrorReply(pool.command(
+        {"ZRANGE", key, std::to_string(offset), std::to_string(offset + limit)}));
+    LEGATE_TRY(reply);
+    Page page;
+    for (const auto& e : reply->elements()) {
+        if (static_cast<int64_t>(page.ids.size()) == limit) {
+            page.next = offset + limit;
+            break;
+        }
+        page.ids.push_back(e.text());
+    }
+    return page;
+}
+
+}  // namespace
+
+Result<Page> TenantState::delegationsOfNdc(const std::string& ndcId, int64_t offset,
+                                           int64_t limit) {
+    return pageOf(pool_, keys_.ndcDelegations(ndcId), offset, limit);
+}
+
+Result<Outcome> TenantState::terminateDelegation(const std::string& id) {
+    return run(scripts::terminateDelegation(),
+               {keys_.delegation(id), keys_.delegationOrders(id), keys_.relayStream(),
+                keys_.auditStream()},
+               {id, now(), keys_.statePrefix(), keys_.eventsChannel()});
+}
+
+// ---- orders ----
+
+Result<Outcome> TenantState::createOrder(OrderRecord& o) {
+    o.id = newId();
+    o.certToken = newId();
+    o.created = clock_.now();
+    o.status = "ready";
+    nlohmann::json ids = nlohmann::json::array();
+    for (const auto& i : o.identifiers) {
+        ids.push_back(i.toJson());
+    }
+    std::string endDate;
+    if (o.star() && o.autoRenewal.contains("end-date")) {
+        if (auto t = parseRfc3339(o.autoRenewal["end-date"].get<std::string>())) {
+            endDate = timeField(*t);
+        }
+    }
+    const bool allowGet = o.star() ? o.autoRenewal.value("allow-certificate-get", false)
+                                   : o.allowCertificateGet;
+    o.allowCertificateGet = allowGet;
+    auto outcome = run(scripts::createOrder(),
+                       {keys_.order(o.id), keys_.accountOrders(o.accountId),
+                        keys_.delegationOrders(o.delegationId), keys_.delegation(o.delegationId),
+                        keys_.account(o.accountId), keys_.certificate(o.certToken),
+                        keys_.auditStream()},
+                       {o.id, o.accountId, o.delegationId, ids.dump(), jsonText(o.autoRenewal),
+                        o.allowCertificateGet ? "1" : "0", optionalTime(o.notBefore),
+                        optionalTime(o.notAfter), timeField(o.expires), timeField(o.created),
+                        o.certToken, o.star() ? "1" : "0", endDate});
+    LEGATE_TRY(outcome);
+    if (outcome->reason == "exists") {
+        return Outcome{"ok", ""};  // our own first attempt, seen on a retry
+    }
+    return outcome;
+}
+
+Result<std::optional<OrderRecord>> TenantState::order(const std::string& id) {
+    auto f = hash(keys_.order(id));
+    LEGATE_TRY(f);
+    return OrderRecord::fromFields(id, *f);
+}
+
+Result<Page> TenantState::ordersOfAccount(const std::string& accountId, int64_t offset,
+                                          int64_t limit) {
+    return pageOf(pool_, keys_.accountOrders(accountId), offset, limit);
+}
+
+Result<std::vector<std::string>> TenantState::ordersOfDelegation(const std::string& id) {
+    auto reply =
+        store::rejectErrorReply(pool_.command({"SMEMBERS", keys_.delegationOrders(id)}));
+    LEGATE_TRY(reply);
+    std::vector<std::string> out;
+    for (const auto& e : reply->elements()) {
+        out.push_back(e.text());
+    }
+    return out;
+}
+
+Result<Outcome> TenantState::acceptFinalize(const std::string& id, const std::string& csr) {
+    return run(scripts::acceptFinalize(),
+               {keys_.order(id), keys_.relayStream(), keys_.auditStream()}, {id, csr, now()});
+}
+
+Result<Outcome> TenantState::rejectFinalize(const std::string& id, const Problem& problem) {
+    return run(scripts::rejectFinalize(), {keys_.order(id), keys_.auditStream()},
+               {id, problem.toJson().dump(), now()});
+}
+
+Result<Outcome> TenantState::cancelOrder(const std::string& id) {
+    auto o = order(id);
+    LEGATE_TRY(o);
+    const std::string token = *o ? (*o)->certToken : std::string();
+    return run(scripts::cancelOrder(),
+               {keys_.order(id), keys_.certificate(token), keys_.relayStream(),
+                keys_.auditStream()},
+               {id, now(), keys_.eventsChannel()});
+}
+
+Result<Outcome> TenantState::failOrder(const std::string& id, const Problem& problem) {
+    return run(scripts::failOrder(), {keys_.order(id), keys_.auditStream()},
+               {id, problem.toJson().dump(), now()});
+}
+
+// ---- certificates ----
+
+Result<std::optional<CertificateRecord>> TenantState::certificate(const std::string& token) {
+    auto f = hash(keys_.certificate(token));
+    LEGATE_TRY(f);
+    return CertificateRecord::fromFields(token, *f);
+}
+
+Result<Outcome> TenantState::publishCertificate(const std::string& token, const std::string& pem,
+                                                TimePoint notBefore, TimePoint notAfter,
+                                                std::optional<TimePoint> nextPublication) {
+    auto c = certificate(token);
+    LEGATE_TRY(c);
+    if (!*c) {
+        return Outcome{"not-found", ""};
+    }
+    const std::string orderId = (*c)->orderId;
+    return run(scripts::publishCertificate(),
+               {keys_.certificate(token), keys_.order(orderId), keys_.auditStream()},
+               {token, pem, timeField(notBefore), timeField(notAfter),
+                optionalTime(nextPublication), now(), keys_.eventsChannel(), orderId});
+}
+
+// ---- rate limit ----
+
+Result<std::optional<std::chrono::milliseconds>> TenantState::takeToken(
+    const std::string& accountId, int ratePerSecond, int burst) {
+    const auto nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           clock_.now().time_since_epoch())
+                           .count();
+    auto reply = store::rejectErrorReply(scripts::takeToken().run(
+        pool_, {keys_.rateLimit(accountId)},
+        {std::to_string(ratePerSecond), std::to_string(burst), std::to_string(nowMs)},
+        store::Retry::Never));
+    LEGATE_TRY(reply);
+    const auto wait = reply->asInteger().value_or(0);
+    if (wait <= 0) {
+        return std::optional<std::chrono::milliseconds>{};
+    }
+    return std::optional<std::chrono::milliseconds>{std::chrono::milliseconds(wait)};
+}
+
+// ---- audit ----
+
+Result<std::vector<FieldMap>> TenantState::audit(size_t count) {
+    auto reply = store::rejectErrorReply(pool_.command(
+        {"XREVRANGE", keys_.auditStream(), "+", "-", "COUNT", std::to_string(count)}));
+    LEGATE_TRY(reply);
+    std::vector<FieldMap> out;
+    for (auto it = reply->elements().rbegin(); it != reply->elements().rend(); ++it) {
+        if (it->elements().size() == 2) {
+            out.push_back(fieldsOf(it->elements()[1]));
+        }
+    }
+    return out;
+}
+
+}  // namespace legate::ido

@@ -1,0 +1,123 @@
+#pragma once
+/// One tenant's delegation state in Redis: every read, and every transition of
+/// docs/state.md as one atomic Lua script.  Stateless apart from its references, so
+/// any number of `ido` processes (and threads) can use it at once.
+///
+/// Transitions return an `Outcome`: `ok`, or the reason the precondition did not hold
+/// (the script then changed nothing).  Callers map reasons to ACME problems.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/core/Clock.h"
+#include "broker/core/Result.h"
+#include "broker/store/LuaScript.h"
+#include "broker/store/RedisPool.h"
+#include "idO/state/Records.h"
+#include "idO/state/TenantKeys.h"
+
+namespace legate::ido {
+
+/// What a transition script answered.
+struct Outcome {
+    std::string reason;  ///< "ok" or the script's reason code ("not-ready", ...)
+    std::string detail;  ///< second element, e.g. the current status or an existing id
+    bool ok() const { return reason == "ok"; }
+};
+
+/// One page of ids from an ordered index, and the offset of the next page (if any).
+struct Page {
+    std::vector<std::string> ids;
+    std::optional<int64_t> next;
+};
+
+/// A fresh 128-bit base64url identifier from the OS CSPRNG (unguessable in URLs).
+std::string newId();
+
+class TenantState {
+public:
+    TenantState(store::RedisPool& pool, TenantKeys keys, const Clock& clock);
+
+    const TenantKeys& keys() const { return keys_; }
+    const std::string& tenant() const { return keys_.tenant(); }
+    const Clock& clock() const { return clock_; }
+
+    // ---- NDCs and their EAB keys ----
+    struct NewNdc {
+        NdcRecord ndc;
+        std::string hmacKey;  ///< base64url, shown once to the admin
+    };
+    Result<NewNdc> createNdc(const std::string& name, const std::string& contact);
+    Result<std::optional<NdcRecord>> ndc(const std::string& id);
+    Result<std::vector<NdcRecord>> ndcs();
+    Result<std::optional<EabRecord>> eab(const std::string& kid);
+
+    // ---- accounts ----
+    Result<std::optional<AccountRecord>> account(const std::string& id);
+    Result<std::optional<std::string>> accountIdByThumbprint(const std::string& thumbprint);
+    /// Creates `account` (id, jwk, thumbprint, contact set; ndc taken from the EAB key)
+    /// and binds the EAB key to it.  Reasons: no-eab, eab-used, key-exists (detail:
+    /// the account that has the key).
+    Result<Outcome> bindAccount(AccountRecord& account, const std::string& eabKid);
+    Result<Outcome> updateContact(const std::string& id, const std::vector<std::string>& contact);
+    Result<Outcome> deactivateAccount(const std::string& id);
+    /// Reasons: not-valid, old-key-mismatch, key-exists (detail: that account).
+    Result<Outcome> changeKey(const std::string& id, const std::string& oldThumbprint,
+                              const std::string& newThumbprint, const nlohmann::json& newJwk);
+
+    // ---- delegations ----
+    /// Assigns id and created; reasons: no-ndc.
+    Result<Outcome> createDelegation(DelegationRecord& delegation);
+    Result<std::optional<DelegationRecord>> delegation(const std::string& id);
+    Result<Page> delegationsOfNdc(const std::string& ndcId, int64_t offset, int64_t limit);
+    /// Ends it: live orders canceled, publications canceled, a relay job queued.
+    /// Reasons: not-found, already.  detail of ok: number of orders canceled.
+    Result<Outcome> terminateDelegation(const std::string& id);
+
+    // ---- orders ----
+    /// Assigns id, certToken and created; reasons: account-not-valid, unknown-delegation.
+    Result<Outcome> createOrder(OrderRecord& order);
+    Result<std::optional<OrderRecord>> order(const std::string& id);
+    Result<Page> ordersOfAccount(const std::string& accountId, int64_t offset, int64_t limit);
+    Result<std::vector<std::string>> ordersOfDelegation(const std::string& delegationId);
+    /// ready -> processing with the CSR stored and a relay job queued; reason not-ready.
+    Result<Outcome> acceptFinalize(const std::string& id, const std::string& csrBase64Url);
+    /// ready -> invalid with the problem in `error`; reason not-ready.
+    Result<Outcome> rejectFinalize(const std::string& id, const acme::Problem& problem);
+    /// STAR valid -> canceled, publication canceled, relay job; reason invalid-state.
+    Result<Outcome> cancelOrder(const std::string& id);
+    /// processing -> invalid with the (upstream) problem; reason invalid-state.
+    Result<Outcome> failOrder(const std::string& id, const acme::Problem& problem);
+
+    // ---- certificate publication ----
+    Result<std::optional<CertificateRecord>> certificate(const std::string& token);
+    /// Stores a chain for the order's publication and makes the order valid.
+    /// Reasons: not-found, canceled, invalid-state.
+    Result<Outcome> publishCertificate(const std::string& token, const std::string& pem,
+                                       TimePoint notBefore, TimePoint notAfter,
+                                       std::optional<TimePoint> nextPublication);
+
+    // ---- rate limit ----
+    /// Takes one token from the account's bucket; nullopt when allowed, otherwise how
+    /// long until a token is available.
+    Result<std::optional<std::chrono::milliseconds>> takeToken(const std::string& accountId,
+                                                               int ratePerSecond, int burst);
+
+    // ---- audit ----
+    /// The newest `count` audit entries, oldest first.
+    Result<std::vector<FieldMap>> audit(size_t count);
+
+private:
+    Result<Outcome> run(const store::LuaScript& script, const std::vector<std::string>& keys,
+                        const std::vector<std::string>& args);
+    Result<FieldMap> hash(const std::string& key);
+    std::string now() const { return timeField(clock_.now()); }
+
+    store::RedisPool& pool_;
+    TenantKeys keys_;
+    const Clock& clock_;
+};
+
+}  // namespace legate::ido

@@ -1,0 +1,294 @@
+// The ido state layer against a real redis-server: every transition of docs/state.md,
+// its precondition, and that a refused transition changes nothing.
+
+#include <gtest/gtest.h>
+
+#include "broker/store/RedisPool.h"
+#include "idO/state/TenantState.h"
+#include "tests/support/RedisServer.h"
+
+namespace legate::ido {
+namespace {
+
+class TenantStateTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        LEGATE_REQUIRE_REDIS();
+        redis_ = std::make_unique<test::RedisServer>();
+        pool_ = std::make_unique<store::RedisPool>(*store::RedisUrl::parse(redis_->url()));
+        state_ = std::make_unique<TenantState>(
+            *pool_, TenantKeys(*store::KeyLayout::forTenant("example")), clock_);
+    }
+
+    /// Everything in the tenant's Redis keyspace, for "nothing changed" assertions.
+    std::string snapshot() {
+        auto keys = pool_->command({"KEYS", "*"});
+        std::vector<std::string> names;
+        for (const auto& k : keys->elements()) {
+            names.push_back(k.text());
+        }
+        std::sort(names.begin(), names.end());
+        std::string out;
+        for (const auto& k : names) {
+            auto type = pool_->command({"TYPE", k});
+            out += k + "=" + type->text() + ":";
+            if (type->text() == "hash") {
+                out += pool_->command({"HGETALL", k})->toString();
+            } else if (type->text() == "zset") {
+                out += pool_->command({"ZRANGE", k, "0", "-1"})->toString();
+            } else if (type->text() == "set") {
+                out += pool_->command({"SMEMBERS", k})->toString();
+            } else if (type->text() == "stream") {
+                out += std::to_string(*pool_->command({"XLEN", k})->asInteger());
+            } else {
+                out += pool_->command({"GET", k})->toString();
+            }
+            out += "\n";
+        }
+        return out;
+    }
+
+    struct Onboarded {
+        std::string ndc;
+        std::string account;
+        std::string delegation;
+    };
+
+    Onboarded onboard(const std::string& thumbprint = "tp-1") {
+        auto ndc = state_->createNdc("cdn", "ops@cdn.example");
+        EXPECT_TRUE(ndc.ok());
+        AccountRecord a;
+        a.id = newId();
+        a.jwk = {{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", thumbprint}};
+        a.thumbprint = thumbprint;
+        a.contact = {"mailto:ops@cdn.example"};
+        auto bound = state_->bindAccount(a, ndc->ndc.eabKid);
+        EXPECT_TRUE(bound.ok() && bound->ok()) << (bound.ok() ? bound->reason : "");
+        DelegationRecord d;
+        d.ndcId = ndc->ndc.id;
+        d.csrTemplate = {{"keyTypes", nlohmann::json::array()}};
+        d.allowedSuffixes = {"cdn.ido.example"};
+        d.star = StarPolicy{3600, 86400};
+        auto created = state_->createDelegation(d);
+        EXPECT_TRUE(created.ok() && created->ok());
+        return {ndc->ndc.id, a.id, d.id};
+    }
+
+    OrderRecord starOrder(const Onboarded& o) {
+        OrderRecord order;
+        order.accountId = o.account;
+        order.delegationId = o.delegation;
+        order.identifiers = {{"dns", "abc.ido.example"}};
+        order.autoRenewal = {{"end-date", "2030-01-01T00:00:00Z"},
+                             {"lifetime", 86400},
+                             {"allow-certificate-get", true}};
+        order.expires = clock_.now() + std::chrono::hours(24);
+        return order;
+    }
+
+    ManualClock clock_;
+    std::unique_ptr<test::RedisServer> redis_;
+    std::unique_ptr<store::RedisPool> pool_;
+    std::unique_ptr<TenantState> state_;
+};
+
+TEST_F(TenantStateTest, NdcOnboardingIssuesAnEabKeyThatBindsOnce) {
+    auto ndc = state_->createNdc("cdn", "ops@cdn.example");
+    ASSERT_TRUE(ndc.ok());
+    EXPECT_EQ(ndc->hmacKey.size(), 43u);  // 256 bits, base64url
+    auto eab = state_->eab(ndc->ndc.eabKid);
+    ASSERT_TRUE(eab.ok() && eab->has_value());
+    EXPECT_EQ((*eab)->ndcId, ndc->ndc.id);
+    EXPECT_EQ((*eab)->hmacKey, ndc->hmacKey);
+
+    AccountRecord a;
+    a.id = newId();
+    a.jwk = {{"kty", "OKP"}};
+    a.thumbprint = "tp-a";
+    ASSERT_TRUE(state_->bindAccount(a, ndc->ndc.eabKid)->ok());
+    EXPECT_EQ(a.ndcId, ndc->ndc.id);
+    EXPECT_EQ(*state_->accountIdByThumbprint("tp-a").value(), a.id);
+    EXPECT_EQ(state_->ndc(ndc->ndc.id).value()->accountId, a.id);
+
+    // A second account cannot use the same EAB key, and nothing changes.
+    const auto before = snapshot();
+    AccountRecord b;
+    b.id = newId();
+    b.jwk = {{"kty", "OKP"}};
+    b.thumbprint = "tp-b";
+    auto second = state_->bindAccount(b, ndc->ndc.eabKid);
+    EXPECT_EQ(second->reason, "eab-used");
+    // The same key again reports the existing account.
+    AccountRecord again = a;
+    again.id = newId();
+    EXPECT_EQ(state_->bindAccount(again, ndc->ndc.eabKid)->reason, "key-exists");
+    EXPECT_EQ(state_->bindAccount(b, "no-such-kid")->reason, "no-eab");
+    EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(TenantStateTest, KeyChangeMovesTheKeyIndex) {
+    const auto o = onboard("old-tp");
+    EXPECT_EQ(state_->changeKey(o.account, "wrong", "new-tp", {})->reason, "old-key-mismatch");
+    ASSERT_TRUE(state_->changeKey(o.account, "old-tp", "new-tp", {{"kty", "EC"}})->ok());
+    EXPECT_FALSE(state_->accountIdByThumbprint("old-tp").value().has_value());
+    EXPECT_EQ(*state_->accountIdByThumbprint("new-tp").value(), o.account);
+    EXPECT_EQ(state_->account(o.account).value()->jwk["kty"], "EC");
+
+    const auto other = onboard("other-tp");
+    auto clash = state_->changeKey(o.account, "new-tp", "other-tp", {});
+    EXPECT_EQ(clash->reason, "key-exists");
+    EXPECT_EQ(clash->detail, other.account);
+}
+
+TEST_F(TenantStateTest, DeactivatedAccountsCannotOrder) {
+    const auto o = onboard();
+    ASSERT_TRUE(state_->deactivateAccount(o.account)->ok());
+    EXPECT_EQ(state_->deactivateAccount(o.account)->reason, "not-valid");
+    EXPECT_EQ(state_->updateContact(o.account, {"mailto:x@y.example"})->reason, "not-valid");
+    const auto before = snapshot();
+    auto order = starOrder(o);
+    EXPECT_EQ(state_->createOrder(order)->reason, "account-not-valid");
+    EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(TenantStateTest, AnotherNdcsDelegationIsUnknown) {
+    const auto mine = onboard("tp-mine");
+    const auto theirs = onboard("tp-theirs");
+    auto order = starOrder(mine);
+    order.delegationId = theirs.delegation;
+    const auto before = snapshot();
+    EXPECT_EQ(state_->createOrder(order)->reason, "unknown-delegation");
+    order.delegationId = "no-such-delegation";
+    EXPECT_EQ(state_->createOrder(order)->reason, "unknown-delegation");
+    EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(TenantStateTest, OrderLifecycleFinalizePublishCancel) {
+    const auto o = onboard();
+    auto order = starOrder(o);
+    ASSERT_TRUE(state_->createOrder(order)->ok());
+    EXPECT_EQ(state_->order(order.id).value()->status, "ready");
+    EXPECT_EQ(state_->ordersOfAccount(o.account, 0, 10)->ids,
+              std::vector<std::string>{order.id});
+    EXPECT_EQ(state_->certificate(order.certToken).value()->state, "pending");
+
+    // Cancel is only for valid STAR orders.
+    EXPECT_EQ(state_->cancelOrder(order.id)->reason, "invalid-state");
+
+    ASSERT_TRUE(state_->acceptFinalize(order.id, "Q1NS")->ok());
+    EXPECT_EQ(state_->acceptFinalize(order.id, "Q1NS")->reason, "not-ready");
+    auto processing = state_->order(order.id).value();
+    EXPECT_EQ(processing->status, "processing");
+    EXPECT_EQ(processing->csr, "Q1NS");
+    auto jobs = pool_->command({"XRANGE", state_->keys().relayStream(), "-", "+"});
+    ASSERT_EQ(jobs->elements().size(), 1u);
+    EXPECT_EQ(jobs->elements()[0].toString().find("finalize") != std::string::npos, true);
+
+    const TimePoint nb = clock_.now();
+    const TimePoint na = nb + std::chrono::hours(48);
+    auto published = state_->publishCertificate(order.certToken, "PEM", nb, na, nb + std::chrono::hours(24));
+    ASSERT_TRUE(published->ok());
+    EXPECT_EQ(published->detail, "1");
+    EXPECT_EQ(state_->order(order.id).value()->status, "valid");
+    auto cert = state_->certificate(order.certToken).value();
+    EXPECT_EQ(cert->state, "active");
+    EXPECT_EQ(cert->pem, "PEM");
+    EXPECT_EQ(cert->notAfter, na);
+    EXPECT_TRUE(cert->allowGet);
+    EXPECT_TRUE(cert->star);
+
+    ASSERT_TRUE(state_->cancelOrder(order.id)->ok());
+    EXPECT_EQ(state_->cancelOrder(order.id)->reason, "invalid-state");
+    EXPECT_EQ(state_->order(order.id).value()->status, "canceled");
+    EXPECT_EQ(state_->certificate(order.certToken).value()->state, "canceled");
+    // A canceled publication is never re-published.
+    EXPECT_EQ(state_->publishCertificate(order.certToken, "PEM2", nb, na, {})->reason,
+              "canceled");
+}
+
+TEST_F(TenantStateTest, RejectedFinalizeRecordsTheProblem) {
+    const auto o = onboard();
+    auto order = starOrder(o);
+    ASSERT_TRUE(state_->createOrder(order)->ok());
+    auto problem = acme::Problem::make(acme::ErrorType::badCSR, "extensions.keyUsage: ...", 403);
+    ASSERT_TRUE(state_->rejectFinalize(order.id, problem)->ok());
+    auto invalid = state_->order(order.id).value();
+    EXPECT_EQ(invalid->status, "invalid");
+    EXPECT_EQ(invalid->error["type"], "urn:ietf:params:acme:error:badCSR");
+    EXPECT_EQ(state_->acceptFinalize(order.id, "x")->reason, "not-ready");
+}
+
+TEST_F(TenantStateTest, TerminationCancelsLiveOrdersAndQueuesUpstreamWork) {
+    const auto o = onboard();
+    auto live = starOrder(o);
+    auto ready = starOrder(o);
+    ASSERT_TRUE(state_->createOrder(live)->ok());
+    ASSERT_TRUE(state_->createOrder(ready)->ok());
+    ASSERT_TRUE(state_->acceptFinalize(live.id, "Q1NS")->ok());
+    ASSERT_TRUE(state_->publishCertificate(live.certToken, "PEM", clock_.now(),
+                                           clock_.now() + std::chrono::hours(1), {})
+                    ->ok());
+
+    auto ended = state_->terminateDelegation(o.delegation);
+    ASSERT_TRUE(ended->ok());
+    EXPECT_EQ(ended->detail, "2");
+    EXPECT_EQ(state_->terminateDelegation(o.delegation)->reason, "already");
+    EXPECT_EQ(state_->terminateDelegation("nope")->reason, "not-found");
+    EXPECT_EQ(state_->order(live.id).value()->status, "canceled");
+    EXPECT_EQ(state_->order(ready.id).value()->status, "canceled");
+    EXPECT_EQ(state_->certificate(live.certToken).value()->state, "canceled");
+    EXPECT_FALSE(state_->delegation(o.delegation).value()->active());
+
+    // Future orders under it are refused.
+    auto next = starOrder(o);
+    EXPECT_EQ(state_->createOrder(next)->reason, "unknown-delegation");
+
+    // The audit stream saw every transition.
+    auto audit = state_->audit(100);
+    ASSERT_TRUE(audit.ok());
+    int terminated = 0;
+    for (const auto& e : *audit) {
+        terminated += e.at("to") == "terminated";
+    }
+    EXPECT_EQ(terminated, 1);
+}
+
+TEST_F(TenantStateTest, ListsArePaged) {
+    const auto o = onboard();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        auto order = starOrder(o);
+        clock_.advance(std::chrono::seconds(1));
+        ASSERT_TRUE(state_->createOrder(order)->ok());
+        ids.push_back(order.id);
+    }
+    auto first = state_->ordersOfAccount(o.account, 0, 2);
+    EXPECT_EQ(first->ids, (std::vector<std::string>{ids[0], ids[1]}));
+    ASSERT_TRUE(first->next);
+    auto last = state_->ordersOfAccount(o.account, 4, 2);
+    EXPECT_EQ(last->ids, std::vector<std::string>{ids[4]});
+    EXPECT_FALSE(last->next);
+}
+
+TEST_F(TenantStateTest, TokenBucketLimitsBursts) {
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_FALSE(state_->takeToken("acct", 1, 3).value().has_value());
+    }
+    auto wait = state_->takeToken("acct", 1, 3);
+    ASSERT_TRUE(wait->has_value());
+    EXPECT_GT(**wait, std::chrono::milliseconds(0));
+    EXPECT_LE(**wait, std::chrono::milliseconds(1000));
+    clock_.advance(std::chrono::seconds(1));
+    EXPECT_FALSE(state_->takeToken("acct", 1, 3).value().has_value());
+}
+
+TEST_F(TenantStateTest, TenantsAreIsolated) {
+    const auto o = onboard();
+    TenantState other(*pool_, TenantKeys(*store::KeyLayout::forTenant("other")), clock_);
+    EXPECT_FALSE(other.account(o.account).value().has_value());
+    EXPECT_FALSE(other.delegation(o.delegation).value().has_value());
+    EXPECT_TRUE(other.ndcs().value().empty());
+}
+
+}  // namespace
+}  // namespace legate::ido
