@@ -54,10 +54,6 @@ std::string base64UrlEncode(std::string_view data) {
 Result<crypto::Bytes> base64UrlDecode(std::string_view text) {
     using acme::ErrorType;
     using acme::Problem;
-    if (text.size() % 4 == 1) {
-        return Problem::make(ErrorType::malformed,
-                             "base64url: impossible length " + std::to_string(text.size()));
-    }
     crypto::Bytes out;
     out.reserve(text.size() * 3 / 4);
     uint32_t acc = 0;
@@ -65,7 +61,8 @@ Result<crypto::Bytes> base64UrlDecode(std::string_view text) {
     for (size_t i = 0; i < text.size(); ++i) {
         const int8_t v = kReverse[static_cast<unsigned char>(text[i])];
         if (v < 0) {
-            const std::string what = text[i] == '=' ? "padding '='" : "a character outside the alphabet";
+            const std::string what =
+                text[i] == '=' ? "padding '='" : "a character outside the alphabet";
             return Problem::make(ErrorType::malformed,
                                  "base64url: " + what + " at offset " + std::to_string(i));
         }
@@ -75,6 +72,11 @@ Result<crypto::Bytes> base64UrlDecode(std::string_view text) {
             bits -= 8;
             out.push_back(static_cast<unsigned char>((acc >> bits) & 0xff));
         }
+    }
+    // Checked after the characters, so "Zm9v=" is reported as padding, not as a length.
+    if (text.size() % 4 == 1) {
+        return Problem::make(ErrorType::malformed,
+                             "base64url: impossible length " + std::to_string(text.size()));
     }
     if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
         return Problem::make(ErrorType::malformed, "base64url: non-zero trailing bits");
