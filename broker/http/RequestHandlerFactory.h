@@ -1,0 +1,26 @@
+#pragma once
+/// The Poco side of routing: for each request, match the Router and hand Poco a small
+/// RouteRequestHandler for the matched route, or one answering 404 / 405.
+
+#include <memory>
+
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+
+#include "broker/http/RequestContext.h"
+#include "broker/http/Router.h"
+
+namespace legate::http {
+
+class RequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    RequestHandlerFactory(RouterPtr router, std::shared_ptr<RequestContext> context);
+
+    Poco::Net::HTTPRequestHandler* createRequestHandler(
+        const Poco::Net::HTTPServerRequest& request) override;
+
+private:
+    RouterPtr router_;
+    std::shared_ptr<RequestContext> context_;
+};
+
+}  // namespace legate::http
