@@ -62,23 +62,25 @@ return {'ok'}
 )LUA");
 }
 
-// KEYS: account, audit.  ARGV: contact JSON, now, account id.
+// KEYS: account, audit.  ARGV: contact JSON, now, account id, events channel.
 const store::LuaScript& updateContact() {
     return script(R"LUA(
 local st = redis.call('HGET', KEYS[1], 'status')
 if st ~= 'valid' then return {'not-valid', st or ''} end
 redis.call('HSET', KEYS[1], 'contact', ARGV[1])
+redis.call('PUBLISH', ARGV[4], 'acct:' .. ARGV[3])
 audit(KEYS[2], 'what', 'account', 'id', ARGV[3], 'to', 'contact-updated', 'at', ARGV[2])
 return {'ok'}
 )LUA");
 }
 
-// KEYS: account, audit.  ARGV: account id, now.
+// KEYS: account, audit.  ARGV: account id, now, events channel.
 const store::LuaScript& deactivateAccount() {
     return script(R"LUA(
 local st = redis.call('HGET', KEYS[1], 'status')
 if st ~= 'valid' then return {'not-valid', st or ''} end
 redis.call('HSET', KEYS[1], 'status', 'deactivated')
+redis.call('PUBLISH', ARGV[3], 'acct:' .. ARGV[1])
 audit(KEYS[2], 'what', 'account', 'id', ARGV[1], 'from', 'valid', 'to', 'deactivated',
       'at', ARGV[2])
 return {'ok'}
@@ -86,7 +88,7 @@ return {'ok'}
 }
 
 // KEYS: account, old-key index, new-key index, audit.
-// ARGV: account id, old thumbprint, new thumbprint, new jwk, now.
+// ARGV: account id, old thumbprint, new thumbprint, new jwk, now, events channel.
 const store::LuaScript& changeKey() {
     return script(R"LUA(
 local st = redis.call('HMGET', KEYS[1], 'status', 'thumbprint')
@@ -100,6 +102,7 @@ if other then return {'key-exists', other} end
 redis.call('HSET', KEYS[1], 'jwk', ARGV[4], 'thumbprint', ARGV[3])
 redis.call('DEL', KEYS[2])
 redis.call('SET', KEYS[3], ARGV[1])
+redis.call('PUBLISH', ARGV[6], 'acct:' .. ARGV[1])
 audit(KEYS[4], 'what', 'account', 'id', ARGV[1], 'to', 'key-changed', 'at', ARGV[5])
 return {'ok'}
 )LUA");
@@ -144,7 +147,7 @@ for _, oid in ipairs(redis.call('SMEMBERS', KEYS[2])) do
     if redis.call('HGET', ckey, 'state') ~= 'canceled' then
       redis.call('HSET', ckey, 'state', 'canceled')
       redis.call('HINCRBY', ckey, 'version', 1)
-      redis.call('PUBLISH', ARGV[4], o[2])
+      redis.call('PUBLISH', ARGV[4], 'cert:' .. o[2])
     end
   end
 end
@@ -213,7 +216,7 @@ redis.call('HSET', KEYS[1], 'status', 'canceled', 'expires', ARGV[2])
 if redis.call('HGET', KEYS[2], 'state') ~= 'canceled' then
   redis.call('HSET', KEYS[2], 'state', 'canceled')
   redis.call('HINCRBY', KEYS[2], 'version', 1)
-  redis.call('PUBLISH', ARGV[3], o[3])
+  redis.call('PUBLISH', ARGV[3], 'cert:' .. o[3])
 end
 redis.call('XADD', KEYS[3], '*', 'kind', 'cancel', 'order', ARGV[1], 'at', ARGV[2])
 audit(KEYS[4], 'what', 'order', 'id', ARGV[1], 'from', 'valid', 'to', 'canceled',
@@ -257,7 +260,7 @@ if redis.call('HGET', KEYS[2], 'auto_renewal') == '' then
 end
 audit(KEYS[3], 'what', 'certificate', 'id', ARGV[8], 'to', 'published',
       'version', tostring(version), 'not_after', ARGV[4], 'at', ARGV[6])
-redis.call('PUBLISH', ARGV[7], ARGV[1])
+redis.call('PUBLISH', ARGV[7], 'cert:' .. ARGV[1])
 return {'ok', tostring(version)}
 )LUA");
 }

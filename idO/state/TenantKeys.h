@@ -51,7 +51,7 @@ public:
     std::string rateLimit(std::string_view account) const {
         return part("rate:" + std::string(account));
     }
-    /// Pub/sub channel announcing certificate publication changes (cache invalidation).
+    /// Pub/sub channel for cache invalidation: messages "cert:<token>" and "acct:<id>".
     std::string eventsChannel() const { return part("events"); }
     /// Prefix of nonce keys (no hash tag; see NonceService).
     std::string noncePrefix() const { return layout_.kindPrefix("nonce"); }

@@ -141,12 +141,12 @@ Result<Outcome> TenantState::bindAccount(AccountRecord& account, const std::stri
 Result<Outcome> TenantState::updateContact(const std::string& id,
                                            const std::vector<std::string>& contact) {
     return run(scripts::updateContact(), {keys_.account(id), keys_.auditStream()},
-               {nlohmann::json(contact).dump(), now(), id});
+               {nlohmann::json(contact).dump(), now(), id, keys_.eventsChannel()});
 }
 
 Result<Outcome> TenantState::deactivateAccount(const std::string& id) {
     return run(scripts::deactivateAccount(), {keys_.account(id), keys_.auditStream()},
-               {id, now()});
+               {id, now(), keys_.eventsChannel()});
 }
 
 Result<Outcome> TenantState::changeKey(const std::string& id, const std::string& oldThumbprint,
@@ -155,7 +155,7 @@ Result<Outcome> TenantState::changeKey(const std::string& id, const std::string&
     return run(scripts::changeKey(),
                {keys_.account(id), keys_.accountByKey(oldThumbprint),
                 keys_.accountByKey(newThumbprint), keys_.auditStream()},
-               {id, oldThumbprint, newThumbprint, newJwk.dump(), now()});
+               {id, oldThumbprint, newThumbprint, newJwk.dump(), now(), keys_.eventsChannel()});
 }
 
 // ---- delegations ----

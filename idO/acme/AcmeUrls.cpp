@@ -1,0 +1,32 @@
+#include "idO/acme/AcmeUrls.h"
+
+namespace legate::ido {
+
+AcmeUrls::AcmeUrls(std::string base, std::string tenant)
+    : base_(std::move(base)), root_(base_ + "/acme/" + tenant) {}
+
+std::string AcmeUrls::idAfter(std::string_view url, const std::string& prefix) const {
+    if (!url.starts_with(prefix)) {
+        return {};
+    }
+    url.remove_prefix(prefix.size());
+    // An id is base64url: anything else (a '/', '?', '%') means it is not our URL.
+    for (char c : url) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!ok) {
+            return {};
+        }
+    }
+    return std::string(url);
+}
+
+std::string AcmeUrls::accountIdFromUrl(std::string_view url) const {
+    return idAfter(url, root_ + "/acct/");
+}
+
+std::string AcmeUrls::delegationIdFromUrl(std::string_view url) const {
+    return idAfter(url, root_ + "/delegation/");
+}
+
+}  // namespace legate::ido

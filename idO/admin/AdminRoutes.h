@@ -1,0 +1,15 @@
+#pragma once
+/// The admin API (design.md "Fixed interfaces"): NDC onboarding with EAB keys,
+/// delegations from a CSR template or a bundled profile, delegation status, and
+/// termination.  Bearer-token authenticated, JSON in and out, problem+json on error.
+
+#include <string>
+
+#include "broker/http/Router.h"
+#include "idO/acme/TenantContext.h"
+
+namespace legate::ido {
+
+void addAdminRoutes(http::Router& router, const AcmeServices& services, std::string bearerToken);
+
+}  // namespace legate::ido
