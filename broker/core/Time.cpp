@@ -66,7 +66,7 @@ std::string toRfc3339(TimePoint t) {
 }
 
 std::optional<TimePoint> parseRfc3339(std::string_view s) {
-    int year, month, day, hour, minute, second;
+    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
     if (s.size() < 20 || !readInt(s, 0, 4, year) || s[4] != '-' || !readInt(s, 5, 2, month) ||
         s[7] != '-' || !readInt(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't') ||
         !readInt(s, 11, 2, hour) || s[13] != ':' || !readInt(s, 14, 2, minute) || s[16] != ':' ||
@@ -88,7 +88,7 @@ std::optional<TimePoint> parseRfc3339(std::string_view s) {
     if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
         ++pos;
     } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-        int oh, om;
+        int oh = 0, om = 0;
         if (!readInt(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
             !readInt(s, pos + 4, 2, om) || oh > 23 || om > 59) {
             return std::nullopt;
@@ -131,7 +131,7 @@ std::optional<TimePoint> parseHttpDate(std::string_view s) {
     }
     size_t pos = 5;
     const size_t dayLen = s[6] == ' ' ? 1 : 2;
-    int day, year, hour, minute, second;
+    int day = 0, year = 0, hour = 0, minute = 0, second = 0;
     if (!readInt(s, pos, dayLen, day)) {
         return std::nullopt;
     }

@@ -10,6 +10,9 @@
 
 namespace legate::ido {
 
+/// Registers every /admin/v1/tenants/{tenant}/... route (docs/admin-api.md) on `router`,
+/// each checking `Authorization: Bearer <bearerToken>` first (an empty token refuses
+/// everything).  `services` must outlive the router.
 void addAdminRoutes(http::Router& router, const AcmeServices& services, std::string bearerToken);
 
 }  // namespace legate::ido

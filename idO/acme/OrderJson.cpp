@@ -1,0 +1,56 @@
+#include "idO/acme/OrderJson.h"
+
+#include "broker/core/Time.h"
+
+namespace legate::ido {
+
+nlohmann::json orderJson(const OrderRecord& order, const AcmeUrls& urls) {
+    nlohmann::json doc = nlohmann::json::object();
+    doc["status"] = order.status;
+    doc["expires"] = toRfc3339(order.expires);
+    nlohmann::json ids = nlohmann::json::array();
+    for (const auto& i : order.identifiers) {
+        ids.push_back(i.toJson());
+    }
+    doc["identifiers"] = std::move(ids);
+    doc["authorizations"] = nlohmann::json::array();
+    doc["finalize"] = urls.finalize(order.id);
+    doc["delegation"] = urls.delegation(order.delegationId);
+    if (order.star()) {
+        doc["auto-renewal"] = order.autoRenewal;
+    } else {
+        doc["allow-certificate-get"] = order.allowCertificateGet;
+        if (order.notBefore) {
+            doc["notBefore"] = toRfc3339(*order.notBefore);
+        }
+        if (order.notAfter) {
+            doc["notAfter"] = toRfc3339(*order.notAfter);
+        }
+    }
+    if (order.status == "invalid" && !order.error.is_null()) {
+        doc["error"] = order.error;
+    }
+    if (order.status == "valid") {
+        doc[order.star() ? "star-certificate" : "certificate"] = urls.certificate(order.certToken);
+    }
+    return doc;
+}
+
+http::Response orderResponse(int status, const OrderRecord& order, const AcmeUrls& urls) {
+    auto response = http::Response::json(status, orderJson(order, urls));
+    response.location(urls.order(order.id));
+    if (order.status == "processing") {
+        response.retryAfter(kOrderRetryAfter);
+    }
+    return response;
+}
+
+nlohmann::json delegationJson(const DelegationRecord& delegation) {
+    nlohmann::json doc = {{"csr-template", delegation.csrTemplate}};
+    if (delegation.cnameMap.is_object()) {
+        doc["cname-map"] = delegation.cnameMap;
+    }
+    return doc;
+}
+
+}  // namespace legate::ido

@@ -1,0 +1,71 @@
+#pragma once
+/// The newOrder payload of the delegation profile (RFC 9115 §2.3.4, RFC 8739 §3.1.1,
+/// digest §2.7, §2.19, A4) checked as pure functions, so every rule is unit-tested
+/// without Redis.  The route does, in this order:
+///
+///  1. `parseNewOrder` (shape, 400 `malformed` / `unsupportedIdentifier`);
+///  2. the delegation lookup (403 `unknownDelegation`, needs Redis);
+///  3. `settleAutoRenewal` with `starBounds` of the tenant and the delegation
+///     (400 `malformed` naming the bound);
+///  4. the identifier coverage check against the delegation's template (403
+///     `rejectedIdentifier`, one subproblem per name).
+///
+/// Decisions: an identifier value that is not a host name (a wildcard "*.x" is
+/// syntax-valid), or that repeats another, is 400 `malformed`, since the request itself
+/// is wrong; 403 `rejectedIdentifier` is kept for well-formed names the delegation
+/// does not cover.
+/// Unknown payload members are ignored (RFC 8555 §7.4).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "broker/core/Clock.h"
+#include "broker/core/Result.h"
+#include "idO/acme/AcmeUrls.h"
+#include "idO/config/ServeConfig.h"
+#include "idO/state/Records.h"
+
+namespace legate::ido {
+
+/// The `auto-renewal` object as the NDC sent it (types checked, bounds not yet).
+struct StarRequest {
+    std::optional<TimePoint> startDate;
+    TimePoint endDate;
+    int64_t lifetime = 0;
+    std::optional<int64_t> lifetimeAdjust;
+};
+
+/// A newOrder payload whose shape is valid.
+struct NewOrderRequest {
+    std::vector<acme::Identifier> identifiers;  ///< "dns", lower-cased, unique
+    std::string delegationId;                   ///< from the `delegation` URL ("" if not ours)
+    std::optional<StarRequest> star;            ///< set when `auto-renewal` is present
+    std::optional<TimePoint> notBefore;         ///< non-STAR only
+    std::optional<TimePoint> notAfter;          ///< non-STAR only
+};
+
+/// The effective STAR limits of one delegation: the tenant's, tightened by the
+/// delegation's own policy (a larger min-lifetime, a smaller max-duration).
+struct StarBounds {
+    int64_t minLifetime = 0;
+    int64_t maxDuration = 0;
+};
+
+StarBounds starBounds(const StarConfig& tenant, const std::optional<StarPolicy>& delegation);
+
+/// Checks the payload's shape.  `delegation` missing or not a string is `malformed`;
+/// a string that is not one of our delegation URLs gives delegationId "" (the route
+/// answers `unknownDelegation` for it, like for any delegation it cannot use).
+Result<NewOrderRequest> parseNewOrder(const nlohmann::json& payload, const AcmeUrls& urls);
+
+/// Applies the bounds at `now` and returns the `auto-renewal` object to store and
+/// reflect: start-date (moved to now when in the past, else as sent; omitted when not
+/// sent), end-date, lifetime, lifetime-adjust (when sent), allow-certificate-get true.
+Result<nlohmann::json> settleAutoRenewal(const StarRequest& star, const StarBounds& bounds,
+                                         TimePoint now);
+
+}  // namespace legate::ido

@@ -1,0 +1,307 @@
+#include "idO/acme/OrderRoutes.h"
+
+#include "broker/wire/Base64Url.h"
+#include "idO/acme/AcmeRoute.h"
+#include "idO/acme/Finalize.h"
+#include "idO/acme/OrderJson.h"
+#include "idO/acme/OrderPaging.h"
+#include "idO/acme/OrderRequest.h"
+#include "idO/acme/Publication.h"
+#include "idO/acme/RequestAuthenticator.h"
+#include "profiles/CsrMatcher.h"
+#include "profiles/TemplateParser.h"
+
+namespace legate::ido {
+namespace {
+
+using acme::ErrorType;
+using acme::Problem;
+using http::Request;
+using http::Response;
+
+Problem internal(const std::string& what) {
+    return Problem::make(ErrorType::serverInternal, what);
+}
+
+/// Other accounts' orders are answered like unknown ones: existence is not confirmed
+/// (same policy as delegations, digest A21).
+Problem noSuchOrder() {
+    return Problem::make(ErrorType::malformed, "no such order", 404);
+}
+
+Problem noSuchDelegation() {
+    return Problem::make(ErrorType::malformed, "no such delegation", 404);
+}
+
+/// The lists under acct/{id}/ are for that account only.
+Status requireListOwner(const Request& request, const AccountRecord& account) {
+    if (request.param("id") != account.id) {
+        return Problem::make(ErrorType::unauthorized, "this list belongs to another account", 403);
+    }
+    return okStatus();
+}
+
+/// The delegation if `account` may use it: active and bound to the account's NDC.
+Result<std::optional<DelegationRecord>> usableDelegation(TenantContext& tenant,
+                                                         const std::string& id,
+                                                         const AccountRecord& account) {
+    if (id.empty()) {
+        return std::optional<DelegationRecord>{};
+    }
+    auto d = tenant.state.delegation(id);
+    LEGATE_TRY(d);
+    if (!*d || (*d)->ndcId != account.ndcId || !(*d)->active()) {
+        return std::optional<DelegationRecord>{};
+    }
+    return d;
+}
+
+/// The order if it belongs to `account`.
+Result<OrderRecord> ownedOrder(TenantContext& tenant, const std::string& id,
+                               const AccountRecord& account) {
+    auto o = tenant.state.order(id);
+    LEGATE_TRY(o);
+    if (!*o || (*o)->accountId != account.id) {
+        return noSuchOrder();
+    }
+    return std::move(**o);
+}
+
+Result<Response> reloadedOrder(TenantContext& tenant, const std::string& id, int status) {
+    auto o = tenant.state.order(id);
+    LEGATE_TRY(o);
+    if (!*o) {
+        return internal("the order vanished");
+    }
+    return orderResponse(status, **o, tenant.urls);
+}
+
+// ---- delegations ----
+
+Result<Response> delegationList(Request& request, TenantContext& tenant) {
+    auto auth = authenticate(request, tenant, KeyMode::Kid, PayloadMode::PostAsGet);
+    LEGATE_TRY(auth);
+    const AccountRecord& account = *auth->account;
+    LEGATE_TRY(requireListOwner(request, account));
+    auto cursor = parseCursor(request.target());
+    LEGATE_TRY(cursor);
+    auto page = tenant.state.delegationsOfNdc(account.ndcId, *cursor, tenant.serve.limits.pageSize);
+    LEGATE_TRY(page);
+    nlohmann::json urls = nlohmann::json::array();
+    for (const auto& id : page->ids) {
+        auto d = tenant.state.delegation(id);
+        LEGATE_TRY(d);
+        if (*d && (*d)->active()) {
+            urls.push_back(tenant.urls.delegation(id));
+        }
+    }
+    auto response = Response::json(200, {{"delegations", urls}});
+    if (page->next) {
+        response.link(pageUrl(tenant.urls.accountDelegations(account.id), *page->next), "next");
+    }
+    return response;
+}
+
+Result<Response> delegationObject(Request& request, TenantContext& tenant) {
+    auto auth = authenticate(request, tenant, KeyMode::Kid, PayloadMode::PostAsGet);
+    LEGATE_TRY(auth);
+    auto d = usableDelegation(tenant, request.param("id"), *auth->account);
+    LEGATE_TRY(d);
+    if (!*d) {
+        return noSuchDelegation();
+    }
+    return Response::json(200, delegationJson(**d));
+}
+
+// ---- orders ----
+
+Result<Response> newOrder(Request& request, TenantContext& tenant) {
+    auto auth = authenticate(request, tenant, KeyMode::Kid, PayloadMode::Object);
+    LEGATE_TRY(auth);
+    const AccountRecord& account = *auth->account;
+    auto parsed = parseNewOrder(auth->payload, tenant.urls);
+    LEGATE_TRY(parsed);
+
+    auto delegation = usableDelegation(tenant, parsed->delegationId, account);
+    LEGATE_TRY(delegation);
+    if (!*delegation) {
+        return Problem::make(ErrorType::unknownDelegation,
+                             "the delegation is not available to this account");
+    }
+    const DelegationRecord& deleg = **delegation;
+    const TimePoint now = tenant.state.clock().now();
+
+    OrderRecord order;
+    order.accountId = account.id;
+    order.delegationId = deleg.id;
+    order.identifiers = parsed->identifiers;
+    if (parsed->star) {
+        auto settled =
+            settleAutoRenewal(*parsed->star, starBounds(tenant.config.star, deleg.star), now);
+        LEGATE_TRY(settled);
+        order.autoRenewal = std::move(settled).value();
+        order.expires = parsed->star->endDate;
+    } else {
+        order.allowCertificateGet = true;
+        order.notBefore = parsed->notBefore;
+        order.notAfter = parsed->notAfter;
+        order.expires = now + std::chrono::seconds(tenant.serve.limits.orderTtlSeconds);
+    }
+
+    auto tmpl = profiles::TemplateParser::parse(deleg.csrTemplate);
+    if (!tmpl.ok()) {
+        return internal("the delegation's stored CSR template does not parse");
+    }
+    profiles::MatchContext context;
+    context.allowedSuffixes = deleg.allowedSuffixes;
+    auto coverage = profiles::CsrMatcher::checkIdentifiers(*tmpl, order.identifiers, context);
+    if (auto problem = coverage.toProblem()) {
+        return std::move(problem->withStatus(403));
+    }
+
+    auto outcome = tenant.state.createOrder(order);
+    LEGATE_TRY(outcome);
+    if (outcome->reason == "unknown-delegation") {
+        return Problem::make(ErrorType::unknownDelegation,
+                             "the delegation is not available to this account");
+    }
+    if (outcome->reason == "account-not-valid") {
+        return Problem::make(ErrorType::unauthorized, "the account is not valid", 401);
+    }
+    if (!outcome->ok()) {
+        return internal("order creation failed: " + outcome->reason);
+    }
+    return reloadedOrder(tenant, order.id, 201);
+}
+
+Result<Response> orderResource(Request& request, TenantContext& tenant) {
+    auto auth = authenticate(request, tenant, KeyMode::Kid, PayloadMode::Either);
+    LEGATE_TRY(auth);
+    auto order = ownedOrder(tenant, request.param("id"), *auth->account);
+    LEGATE_TRY(order);
+    if (auth->postAsGet()) {
+        return orderResponse(200, *order, tenant.urls);
+    }
+    const auto& payload = auth->payload;
+    auto status = payload.find("status");
+    if (status == payload.end() || *status != "canceled") {
+        return Problem::make(ErrorType::malformed,
+                             "the only update of an order is {\"status\": \"canceled\"}");
+    }
+    auto outcome = tenant.state.cancelOrder(order->id);
+    LEGATE_TRY(outcome);
+    if (outcome->reason == "invalid-state") {
+        return Problem::make(ErrorType::autoRenewalCancellationInvalid,
+                             "only a valid STAR order can be canceled; this one is " +
+                                 (outcome->detail.empty() ? order->status : outcome->detail));
+    }
+    if (!outcome->ok()) {
+        return internal("cancel failed: " + outcome->reason);
+    }
+    return reloadedOrder(tenant, order->id, 200);
+}
+
+Result<Response> orderList(Request& request, TenantContext& tenant) {
+    auto auth = authenticate(request, tenant, KeyMode::Kid, PayloadMode::PostAsGet);
+    LEGATE_TRY(auth);
+    const AccountRecord& account = *auth->account;
+    LEGATE_TRY(requireListOwner(request, account));
+    auto cursor = parseCursor(request.target());
+    LEGATE_TRY(cursor);
+    auto page = tenant.state.ordersOfAccount(account.id, *cursor, tenant.serve.limits.pageSize);
+    LEGATE_TRY(page);
+    nlohmann::json urls = nlohmann::json::array();
+    for (const auto& id : page->ids) {
+        auto o = tenant.state.order(id);
+        LEGATE_TRY(o);
+        if (*o && (*o)->status != "invalid") {
+            urls.push_back(tenant.urls.order(id));
+        }
+    }
+    auto response = Response::json(200, {{"orders", urls}});
+    if (page->next) {
+        response.link(pageUrl(tenant.urls.accountOrders(account.id), *page->next), "next");
+    }
+    return response;
+}
+
+Result<Response> finalize(Request& request, TenantContext& tenant) {
+    auto auth = authenticate(request, tenant, KeyMode::Kid, PayloadMode::Object);
+    LEGATE_TRY(auth);
+    auto order = ownedOrder(tenant, request.param("id"), *auth->account);
+    LEGATE_TRY(order);
+    auto notReady = [&](const std::string& status) {
+        return Problem::make(ErrorType::orderNotReady,
+                             "the order is " + status + ", not ready for finalization");
+    };
+    if (order->status != "ready") {
+        return notReady(order->status);
+    }
+    auto csr = finalizeCsrDer(auth->payload);
+    LEGATE_TRY(csr);
+    auto delegation = tenant.state.delegation(order->delegationId);
+    LEGATE_TRY(delegation);
+    if (!*delegation) {
+        return internal("the order's delegation is missing");
+    }
+    auto verdict = checkFinalizeCsr(tenant.state, **delegation, *order, *csr);
+    LEGATE_TRY(verdict);
+    if (*verdict) {
+        auto outcome = tenant.state.rejectFinalize(order->id, **verdict);
+        LEGATE_TRY(outcome);
+        if (!outcome->ok()) {
+            return notReady(outcome->detail);
+        }
+        return std::move(**verdict);
+    }
+    auto outcome = tenant.state.acceptFinalize(order->id, wire::base64UrlEncode(csr->der()));
+    LEGATE_TRY(outcome);
+    if (!outcome->ok()) {
+        return notReady(outcome->detail);
+    }
+    return reloadedOrder(tenant, order->id, 200);
+}
+
+// ---- certificate publication ----
+
+Result<Response> certificateGet(Request& request, TenantContext& tenant) {
+    auto record = cachedPublication(tenant, request.param("token"));
+    LEGATE_TRY(record);
+    if (*record && !(*record)->allowGet) {
+        return publicationRefusal(Problem::make(
+            ErrorType::unauthorized,
+            "unauthenticated GET was not negotiated for this certificate; use POST-as-GET", 403));
+    }
+    return publicationResponse(*record, tenant.state.clock().now());
+}
+
+Result<Response> certificatePost(Request& request, TenantContext& tenant) {
+    auto auth = authenticate(request, tenant, KeyMode::Kid, PayloadMode::PostAsGet);
+    LEGATE_TRY(auth);
+    auto record = cachedPublication(tenant, request.param("token"));
+    LEGATE_TRY(record);
+    if (*record) {
+        auto order = tenant.state.order((*record)->orderId);
+        LEGATE_TRY(order);
+        if (!*order || (*order)->accountId != auth->account->id) {
+            return publicationResponse(std::nullopt, tenant.state.clock().now());
+        }
+    }
+    return publicationResponse(*record, tenant.state.clock().now());
+}
+
+}  // namespace
+
+void addOrderRoutes(http::Router& router, const AcmeServices& services) {
+    router.add("POST", "/acme/{tenant}/acct/{id}/delegations", acmeRoute(services, delegationList));
+    router.add("POST", "/acme/{tenant}/delegation/{id}", acmeRoute(services, delegationObject));
+    router.add("POST", "/acme/{tenant}/new-order", acmeRoute(services, newOrder));
+    router.add("POST", "/acme/{tenant}/order/{id}", acmeRoute(services, orderResource));
+    router.add("POST", "/acme/{tenant}/acct/{id}/orders", acmeRoute(services, orderList));
+    router.add("POST", "/acme/{tenant}/order/{id}/finalize", acmeRoute(services, finalize));
+    router.add({"GET", "HEAD"}, "/acme/{tenant}/cert/{token}",
+               acmeRoute(services, certificateGet, AcmeRouteOptions{.replayNonce = false}));
+    router.add("POST", "/acme/{tenant}/cert/{token}", acmeRoute(services, certificatePost));
+}
+
+}  // namespace legate::ido

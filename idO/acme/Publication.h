@@ -1,0 +1,50 @@
+#pragma once
+/// The certificate publication endpoint CDN edges poll (RFC 8739 §3.3–§3.4, RFC 9115
+/// §2.3.5, digest §3.7, A26–A28): the hottest path of the product, so it reads through
+/// the tenant's `publications` cache and answers from the record alone.
+///
+/// Answers, by the publication's state:
+///  * unknown token: 404 `malformed` "no such certificate";
+///  * `pending` (the order has no certificate yet): 404 `malformed` "not issued yet" —
+///    a capability URL that exists but has nothing to serve, and a 404 keeps edges
+///    retrying without treating the order as dead;
+///  * `canceled`: 403 `autoRenewalCanceled`;
+///  * STAR whose end-date has passed (or state `expired`): 403 `autoRenewalExpired`;
+///  * `active`: 200 `application/pem-certificate-chain` with the chain, `Cert-Not-Before`
+///    / `Cert-Not-After` (IMF-fixdate, the end-entity validity) and
+///    `Cache-Control: public, max-age=N`, N = seconds until the next publication (or
+///    notAfter when none is scheduled), capped at seconds until notAfter, at least 0
+///    (digest A27).
+/// Every refusal carries `Cache-Control: no-store`, so a cancel reaches edges at once.
+/// A HEAD answer is built like GET's (the HTTP server sends its headers, including the
+/// GET body's Content-Length, and no body).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "broker/core/Clock.h"
+#include "broker/core/Result.h"
+#include "broker/http/Response.h"
+#include "idO/acme/TenantContext.h"
+#include "idO/state/Records.h"
+
+namespace legate::ido {
+
+inline constexpr std::string_view kPemChainContentType = "application/pem-certificate-chain";
+
+/// The publication behind `token`, through `tenant.publications` (ticket pattern of
+/// InvalidatingCache).  Unknown tokens are not cached.
+Result<std::optional<CertificateRecord>> cachedPublication(TenantContext& tenant,
+                                                           const std::string& token);
+
+/// The max-age of an active publication at `now` (see above).
+int64_t publicationMaxAge(const CertificateRecord& record, TimePoint now);
+
+/// The complete answer for a publication (or its absence) at `now`.
+http::Response publicationResponse(const std::optional<CertificateRecord>& record, TimePoint now);
+
+/// A refusal of the publication endpoint: the problem with `Cache-Control: no-store`.
+http::Response publicationRefusal(const acme::Problem& problem);
+
+}  // namespace legate::ido

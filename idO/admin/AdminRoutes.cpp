@@ -1,0 +1,275 @@
+#include "idO/admin/AdminRoutes.h"
+
+#include <algorithm>
+#include <charconv>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "broker/http/ProblemResponse.h"
+#include "idO/admin/AdminRequest.h"
+#include "idO/admin/AdminViews.h"
+#include "idO/admin/BearerToken.h"
+#include "idO/admin/DelegationRequest.h"
+#include "profiles/NameSyntax.h"
+
+namespace legate::ido {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kPrefix = "/admin/v1/tenants/{tenant}";
+constexpr size_t kMaxNdcNameChars = 100;
+constexpr int64_t kPageSize = 500;
+
+/// A handler that already has its (authorised) tenant.
+using TenantHandler = std::function<Result<http::Response>(http::Request&, TenantContext&)>;
+
+/// Wraps `handler`: bearer token first (401 + `WWW-Authenticate: Bearer`), so nothing,
+/// not even which tenants exist, is visible without it; then the tenant (404).
+http::Handler adminRoute(const AcmeServices& services, std::shared_ptr<const BearerToken> token,
+                         TenantHandler handler) {
+    return [&services, token = std::move(token),
+            handler = std::move(handler)](http::Request& request) -> Result<http::Response> {
+        auto authorised = token->check(request.header("Authorization"));
+        if (!authorised) {
+            auto response = http::problemResponse(authorised.problem());
+            response.setHeader("WWW-Authenticate", "Bearer");
+            return response;
+        }
+        auto* tenant = services.tenant(request.param("tenant"));
+        if (tenant == nullptr) {
+            return notFound("unknown tenant \"" + request.param("tenant") + "\"");
+        }
+        return handler(request, *tenant);
+    };
+}
+
+std::string adminPath(const TenantContext& tenant, const std::string& rest) {
+    return "/admin/v1/tenants/" + tenant.name() + rest;
+}
+
+/// 1..100 characters (code points), no control characters.
+Status checkNdcName(const json& value) {
+    if (!value.is_string()) {
+        return badRequest("\"name\" must be a string");
+    }
+    const auto name = value.get<std::string>();
+    size_t chars = 0;
+    for (size_t i = 0; i < name.size(); ++i) {
+        const auto c = static_cast<unsigned char>(name[i]);
+        const bool c1Control =
+            c == 0xC2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) < 0xA0;
+        if (c < 0x20 || c == 0x7F || c1Control) {
+            return badRequest("\"name\" must not contain control characters");
+        }
+        chars += (c & 0xC0) != 0x80 ? 1 : 0;
+    }
+    if (chars == 0 || chars > kMaxNdcNameChars) {
+        return badRequest("\"name\" must be 1 to 100 characters");
+    }
+    return okStatus();
+}
+
+/// "mailto:addr" or a bare address, stored as "mailto:addr"; "" when absent.
+Result<std::string> ndcContact(const json& body) {
+    if (!body.contains("contact") || body["contact"].is_null()) {
+        return std::string();
+    }
+    if (!body["contact"].is_string()) {
+        return badRequest("\"contact\" must be a string");
+    }
+    auto address = body["contact"].get<std::string>();
+    if (address.rfind("mailto:", 0) == 0) {
+        address.erase(0, 7);
+    }
+    if (!profiles::isEmailAddress(address)) {
+        return acme::Problem::make(acme::ErrorType::invalidContact,
+                                   "\"contact\" must be an email address or a mailto: URL", 400);
+    }
+    return "mailto:" + address;
+}
+
+Result<NdcRecord> existingNdc(TenantContext& tenant, const std::string& id) {
+    auto ndc = tenant.state.ndc(id);
+    LEGATE_TRY(ndc);
+    if (!ndc->has_value()) {
+        return notFound("unknown NDC \"" + id + "\"");
+    }
+    return std::move(**ndc);
+}
+
+Result<DelegationRecord> existingDelegation(TenantContext& tenant, const std::string& id) {
+    auto d = tenant.state.delegation(id);
+    LEGATE_TRY(d);
+    if (!d->has_value()) {
+        return notFound("unknown delegation \"" + id + "\"");
+    }
+    return std::move(**d);
+}
+
+Result<std::vector<std::string>> allDelegationIds(TenantContext& tenant, const std::string& ndcId) {
+    std::vector<std::string> ids;
+    int64_t offset = 0;
+    while (true) {
+        auto page = tenant.state.delegationsOfNdc(ndcId, offset, kPageSize);
+        LEGATE_TRY(page);
+        ids.insert(ids.end(), page->ids.begin(), page->ids.end());
+        if (!page->next) {
+            return ids;
+        }
+        offset = *page->next;
+    }
+}
+
+Result<http::Response> createNdc(http::Request& request, TenantContext& tenant) {
+    auto body = jsonObjectBody(request);
+    LEGATE_TRY(body);
+    LEGATE_TRY(onlyMembers(*body, {"name", "contact"}, "the request"));
+    if (!body->contains("name")) {
+        return badRequest("\"name\" is required");
+    }
+    LEGATE_TRY(checkNdcName((*body)["name"]));
+    auto contact = ndcContact(*body);
+    LEGATE_TRY(contact);
+    auto created = tenant.state.createNdc((*body)["name"].get<std::string>(), *contact);
+    LEGATE_TRY(created);
+    const auto& ndc = created->ndc;
+    json doc = ndcView(ndc);
+    doc["eab"] = {{"kid", ndc.eabKid}, {"hmac_key", created->hmacKey}};
+    auto response = http::Response::json(201, doc);
+    response.location(adminPath(tenant, "/ndcs/" + ndc.id));
+    response.cacheControl("no-store");  // carries a secret
+    return response;
+}
+
+Result<http::Response> listNdcs(http::Request&, TenantContext& tenant) {
+    auto ndcs = tenant.state.ndcs();
+    LEGATE_TRY(ndcs);
+    json list = json::array();
+    for (const auto& ndc : *ndcs) {
+        list.push_back(ndcView(ndc));
+    }
+    return http::Response::json(200, {{"ndcs", list}});
+}
+
+Result<http::Response> showNdc(http::Request& request, TenantContext& tenant) {
+    auto ndc = existingNdc(tenant, request.param("id"));
+    LEGATE_TRY(ndc);
+    auto ids = allDelegationIds(tenant, ndc->id);
+    LEGATE_TRY(ids);
+    json doc = ndcView(*ndc);
+    doc["delegations"] = *ids;
+    return http::Response::json(200, doc);
+}
+
+Result<http::Response> createDelegation(http::Request& request, TenantContext& tenant,
+                                        const AcmeServices& services) {
+    auto ndc = existingNdc(tenant, request.param("ndc"));
+    LEGATE_TRY(ndc);
+    auto body = jsonObjectBody(request);
+    LEGATE_TRY(body);
+    auto delegation = parseDelegationRequest(*body, services.profiles(), tenant.config.star);
+    LEGATE_TRY(delegation);
+    delegation->ndcId = ndc->id;
+    auto outcome = tenant.state.createDelegation(*delegation);
+    LEGATE_TRY(outcome);
+    if (!outcome->ok()) {  // no-ndc: the NDC vanished since the check above
+        return notFound("unknown NDC \"" + ndc->id + "\"");
+    }
+    auto response = http::Response::json(
+        201, {{"id", delegation->id}, {"url", tenant.urls.delegation(delegation->id)}});
+    response.location(adminPath(tenant, "/delegations/" + delegation->id));
+    return response;
+}
+
+Result<http::Response> listDelegations(http::Request& request, TenantContext& tenant) {
+    auto ndc = existingNdc(tenant, request.param("ndc"));
+    LEGATE_TRY(ndc);
+    auto ids = allDelegationIds(tenant, ndc->id);
+    LEGATE_TRY(ids);
+    json list = json::array();
+    for (const auto& id : *ids) {
+        auto d = tenant.state.delegation(id);
+        LEGATE_TRY(d);
+        if (d->has_value()) {
+            list.push_back(delegationView(**d, tenant.urls));
+        }
+    }
+    return http::Response::json(200, {{"delegations", list}});
+}
+
+Result<http::Response> showDelegation(http::Request& request, TenantContext& tenant) {
+    auto d = existingDelegation(tenant, request.param("id"));
+    LEGATE_TRY(d);
+    auto orderIds = tenant.state.ordersOfDelegation(d->id);
+    LEGATE_TRY(orderIds);
+    std::vector<OrderRecord> orders;
+    for (const auto& id : *orderIds) {
+        auto order = tenant.state.order(id);
+        LEGATE_TRY(order);
+        if (order->has_value()) {
+            orders.push_back(std::move(**order));
+        }
+    }
+    std::sort(orders.begin(), orders.end(),
+              [](const auto& a, const auto& b) { return a.created < b.created; });
+    json list = json::array();
+    for (const auto& order : orders) {
+        std::optional<CertificateRecord> cert;
+        if (!order.certToken.empty()) {
+            auto c = tenant.state.certificate(order.certToken);
+            LEGATE_TRY(c);
+            cert = std::move(*c);
+        }
+        list.push_back(orderView(order, cert));
+    }
+    json doc = delegationView(*d, tenant.urls);
+    doc["orders"] = list;
+    return http::Response::json(200, doc);
+}
+
+Result<http::Response> terminateDelegation(http::Request& request, TenantContext& tenant) {
+    const auto& id = request.param("id");
+    auto outcome = tenant.state.terminateDelegation(id);
+    LEGATE_TRY(outcome);
+    if (outcome->reason == "not-found") {
+        return notFound("unknown delegation \"" + id + "\"");
+    }
+    if (outcome->reason == "already") {
+        return acme::Problem::make(acme::ErrorType::malformed,
+                                   "delegation \"" + id + "\" is already terminated", 409);
+    }
+    if (!outcome->ok()) {
+        return acme::Problem::make(
+            acme::ErrorType::serverInternal,
+            "terminating delegation \"" + id + "\": unexpected outcome " + outcome->reason, 500);
+    }
+    // The script's count is informational: the termination itself has happened.
+    int64_t canceled = 0;
+    std::from_chars(outcome->detail.data(), outcome->detail.data() + outcome->detail.size(),
+                    canceled);
+    return http::Response::json(
+        200, {{"id", id}, {"status", "terminated"}, {"orders-canceled", canceled}});
+}
+
+}  // namespace
+
+void addAdminRoutes(http::Router& router, const AcmeServices& services, std::string bearerToken) {
+    auto token = std::make_shared<const BearerToken>(bearerToken);
+    const std::string prefix(kPrefix);
+    auto route = [&](const char* method, const std::string& path, TenantHandler handler) {
+        router.add(method, prefix + path, adminRoute(services, token, std::move(handler)));
+    };
+    route("POST", "/ndcs", createNdc);
+    route("GET", "/ndcs", listNdcs);
+    route("GET", "/ndcs/{id}", showNdc);
+    route("POST", "/ndcs/{ndc}/delegations", [&services](http::Request& r, TenantContext& t) {
+        return createDelegation(r, t, services);
+    });
+    route("GET", "/ndcs/{ndc}/delegations", listDelegations);
+    route("GET", "/delegations/{id}", showDelegation);
+    route("DELETE", "/delegations/{id}", terminateDelegation);
+}
+
+}  // namespace legate::ido

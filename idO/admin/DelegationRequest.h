@@ -1,0 +1,35 @@
+#pragma once
+/// The body of `POST /admin/v1/tenants/{tenant}/ndcs/{ndc}/delegations`, validated into
+/// a DelegationRecord (id, NDC and status are filled in by the caller / TenantState):
+///
+///   {"csr-template": {...}}                    an RFC 9115 template (TemplateParser)
+///   {"profile": NAME, "names": [...]}          a bundled profile (ProfileCatalog)
+///   + "allowed-suffixes": [...]   suffixes for NDC-chosen ("*"/"**") names
+///   + "cname-map": {"a.ido.example.": "a.ndc.example."}   digest §2.14, A32
+///   + "star": {"min-lifetime": S, "max-duration": S}      only tighter than the tenant's
+///
+/// Every refusal is a 400 `malformed` problem; template issues carry their JSON Pointer
+/// (relative to the request body, e.g. "/csr-template/keyTypes/0").
+
+#include <nlohmann/json.hpp>
+
+#include "broker/core/Result.h"
+#include "idO/config/ServeConfig.h"
+#include "idO/state/Records.h"
+#include "profiles/CsrTemplate.h"
+#include "profiles/ProfileCatalog.h"
+
+namespace legate::ido {
+
+Result<DelegationRecord> parseDelegationRequest(const nlohmann::json& body,
+                                                const profiles::ProfileCatalog& catalog,
+                                                const StarConfig& tenantStar);
+
+/// True when the delegation's template lets a certificate carry DNS name `name`
+/// (lower-case, no trailing dot): a literal SAN entry, a name one label under a
+/// "*.suffix" literal, or a name under an allowed suffix when the template has an
+/// NDC-chosen ("*"/"**") DNS slot.
+bool templateCoversName(const profiles::CsrTemplate& csrTemplate,
+                        const std::vector<std::string>& allowedSuffixes, const std::string& name);
+
+}  // namespace legate::ido

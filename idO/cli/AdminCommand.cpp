@@ -1,0 +1,601 @@
+#include "idO/cli/AdminCommand.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "broker/http/HttpClient.h"
+#include "broker/wire/StrictJson.h"
+
+namespace legate::ido {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kOk = 0;
+constexpr int kRefused = 1;
+constexpr int kUsageError = 2;
+constexpr const char* kDefaultUrl = "http://127.0.0.1:8444";
+
+constexpr const char* kUsage = R"(usage: ido admin [GLOBAL OPTIONS] COMMAND ...
+
+Manage NDCs and delegations through the admin API (docs/admin-api.md).
+
+Global options:
+  --url URL           admin API base URL (default: $LEGATE_ADMIN_URL, else
+                      http://127.0.0.1:8444)
+  --token TOKEN       bearer token (default: $LEGATE_ADMIN_TOKEN)
+  --token-file FILE   read the bearer token from FILE
+  --tenant NAME       tenant (default: $LEGATE_TENANT)
+  --json              print the API's JSON instead of text
+  -h, --help          show this help and exit
+
+Commands:
+  ndc add --name NAME [--contact EMAIL]
+      Onboard an NDC; prints its id and the EAB key (kid + HMAC key) to hand over.
+  ndc list
+  ndc show ID
+  delegation add --ndc ID (--template FILE | --profile NAME --names a,b[,c]
+                 [--allowed-suffix SUFFIX]...) [--cname-map FILE]
+                 [--min-lifetime SECONDS] [--max-duration SECONDS]
+      Create a delegation from a CSR template file or a bundled profile.
+      --cname-map FILE: a JSON object {"name.ido.example.": "name.ndc.example."}.
+  delegation list --ndc ID
+  delegation show ID
+      The delegation, its orders and their current certificates.
+  delegation rm ID
+      Terminate the delegation (orders canceled, publication stopped).
+
+Exit status: 0 success, 1 refused by the server (its detail on stderr) or
+unreachable, 2 usage error.
+)";
+
+/// Options that take a value; the rest of the "--" words are flags.
+const std::set<std::string> kValueOptions = {"--url",          "--token",          "--token-file",
+                                             "--tenant",       "--name",           "--contact",
+                                             "--ndc",          "--template",       "--profile",
+                                             "--names",        "--allowed-suffix", "--cname-map",
+                                             "--min-lifetime", "--max-duration"};
+const std::set<std::string> kGlobalOptions = {"--url", "--token", "--token-file", "--tenant"};
+
+/// A usage error: the command line, not the server, is at fault (exit 2).
+acme::Problem usageError(std::string message) {
+    return acme::Problem::make(acme::ErrorType::malformed, std::move(message));
+}
+
+struct CommandLine {
+    std::map<std::string, std::vector<std::string>> options;
+    std::vector<std::string> words;
+    bool json = false;
+    bool help = false;
+
+    std::optional<std::string> get(const std::string& name) const {
+        auto it = options.find(name);
+        if (it == options.end()) {
+            return std::nullopt;
+        }
+        return it->second.back();
+    }
+    std::vector<std::string> all(const std::string& name) const {
+        auto it = options.find(name);
+        return it == options.end() ? std::vector<std::string>{} : it->second;
+    }
+    bool has(const std::string& name) const { return options.count(name) != 0; }
+};
+
+Result<CommandLine> parseCommandLine(const std::vector<std::string>& args) {
+    CommandLine line;
+    for (size_t i = 0; i < args.size(); ++i) {
+        std::string arg = args[i];
+        if (arg == "-h" || arg == "--help") {
+            line.help = true;
+            continue;
+        }
+        if (arg == "--json") {
+            line.json = true;
+            continue;
+        }
+        if (arg.rfind("--", 0) != 0 || arg == "--") {
+            line.words.push_back(arg);
+            continue;
+        }
+        std::optional<std::string> value;
+        if (const auto eq = arg.find('='); eq != std::string::npos) {
+            value = arg.substr(eq + 1);
+            arg = arg.substr(0, eq);
+        }
+        if (kValueOptions.count(arg) == 0) {
+            return usageError("unknown option " + arg);
+        }
+        if (!value) {
+            if (i + 1 >= args.size()) {
+                return usageError(arg + " needs a value");
+            }
+            value = args[++i];
+        }
+        line.options[arg].push_back(*value);
+    }
+    return line;
+}
+
+/// Refuses command options that `command` does not take, and extra words.
+Status expect(const CommandLine& line, size_t words, std::initializer_list<const char*> allowed,
+              const std::string& command) {
+    if (line.words.size() != words) {
+        return usageError("wrong number of arguments for '" + command + "'");
+    }
+    for (const auto& [name, values] : line.options) {
+        if (kGlobalOptions.count(name) != 0) {
+            continue;
+        }
+        if (std::none_of(allowed.begin(), allowed.end(),
+                         [&](const char* a) { return name == a; })) {
+            return usageError("'" + command + "' does not take " + name);
+        }
+    }
+    return okStatus();
+}
+
+Result<std::string> required(const CommandLine& line, const std::string& name) {
+    auto value = line.get(name);
+    if (!value || value->empty()) {
+        return usageError(name + " is required");
+    }
+    return *value;
+}
+
+std::string envOr(const char* name, std::string fallback) {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0' ? std::string(value) : fallback;
+}
+
+Result<std::string> readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return usageError("cannot read " + path);
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+Result<json> readJsonFile(const std::string& path) {
+    auto text = readFile(path);
+    LEGATE_TRY(text);
+    auto doc = wire::parseStrictJson(*text);
+    if (!doc) {
+        return usageError(path + ": " + doc.problem().detail);
+    }
+    return std::move(doc).value();
+}
+
+Result<int64_t> seconds(const std::string& option, const std::string& text) {
+    int64_t value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc() || ptr != end) {
+        return usageError(option + " needs a whole number of seconds, not \"" + text + "\"");
+    }
+    return value;
+}
+
+std::vector<std::string> splitNames(const std::string& text) {
+    std::vector<std::string> names;
+    std::stringstream in(text);
+    std::string name;
+    while (std::getline(in, name, ',')) {
+        name.erase(0, name.find_first_not_of(" \t"));
+        name.erase(name.find_last_not_of(" \t") + 1);
+        if (!name.empty()) {
+            names.push_back(name);
+        }
+    }
+    return names;
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (one path segment).
+std::string segment(const std::string& text) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+std::string textOr(const json& value, const char* fallback = "-") {
+    if (value.is_string()) {
+        return value.get<std::string>();
+    }
+    return value.is_null() ? fallback : value.dump();
+}
+
+/// Prints rows as columns separated by two spaces, the first row a header.
+void table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<size_t> widths;
+    for (const auto& row : rows) {
+        widths.resize(std::max(widths.size(), row.size()));
+        for (size_t i = 0; i < row.size(); ++i) {
+            widths[i] = std::max(widths[i], row[i].size());
+        }
+    }
+    for (const auto& row : rows) {
+        std::string line;
+        for (size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) {
+                line += std::string(widths[i] - row[i].size() + 2, ' ');
+            }
+        }
+        out << line << "\n";
+    }
+}
+
+/// Prints "label:  value" lines with the values aligned.
+void fields(std::ostream& out, const std::vector<std::pair<std::string, std::string>>& rows) {
+    size_t width = 0;
+    for (const auto& [label, value] : rows) {
+        width = std::max(width, label.size());
+    }
+    for (const auto& [label, value] : rows) {
+        out << "  " << label << ":" << std::string(width - label.size() + 2, ' ') << value << "\n";
+    }
+}
+
+/// The admin API client of one invocation.
+class AdminApi {
+public:
+    AdminApi(std::string url, std::string token, std::string tenant)
+        : client_(http::HttpClientOptions{.connectTimeout = std::chrono::seconds(5),
+                                          .totalTimeout = std::chrono::seconds(60),
+                                          .maxAttempts = 1}),
+          token_(std::move(token)) {
+        while (!url.empty() && url.back() == '/') {
+            url.pop_back();
+        }
+        base_ = url + "/admin/v1/tenants/" + segment(tenant);
+    }
+
+    /// The response document, or nullopt after printing the refusal on `err`.
+    std::optional<json> call(const std::string& method, const std::string& path,
+                             const std::optional<json>& body, std::ostream& err) {
+        http::Headers headers{{"Authorization", "Bearer " + token_},
+                              {"Accept", "application/json"}};
+        std::string text;
+        if (body) {
+            headers.add("Content-Type", "application/json");
+            text = body->dump();
+        }
+        auto response = client_.request(method, base_ + path, headers, text);
+        if (!response) {
+            err << "ido admin: " << response.problem().detail << "\n";
+            return std::nullopt;
+        }
+        auto doc = json::parse(response->body, nullptr, false);
+        if (response->status >= 400) {
+            if (doc.is_object() && doc.contains("detail") && doc["detail"].is_string()) {
+                err << "ido admin: " << doc["detail"].get<std::string>() << "\n";
+                if (doc.contains("subproblems") && doc["subproblems"].is_array()) {
+                    for (const auto& sub : doc["subproblems"]) {
+                        err << "  - " << textOr(sub.value("detail", json(nullptr))) << "\n";
+                    }
+                }
+            } else {
+                err << "ido admin: " << method << " " << base_ << path << ": HTTP "
+                    << response->status << "\n";
+            }
+            return std::nullopt;
+        }
+        if (doc.is_discarded()) {
+            err << "ido admin: the server's answer is not JSON (HTTP " << response->status << ")\n";
+            return std::nullopt;
+        }
+        return doc;
+    }
+
+private:
+    http::HttpClient client_;
+    std::string token_;
+    std::string base_;
+};
+
+void printNdcAdded(std::ostream& out, const json& doc) {
+    out << "NDC created.\n";
+    fields(out, {{"id", textOr(doc["id"])},
+                 {"name", textOr(doc["name"])},
+                 {"contact", textOr(doc["contact"])},
+                 {"EAB kid", textOr(doc["eab"]["kid"])},
+                 {"EAB HMAC key", textOr(doc["eab"]["hmac_key"])}});
+    out << "Hand the EAB kid and HMAC key to the NDC over a secure channel: its ACME account\n"
+           "registers with them (External Account Binding). The HMAC key is not shown again.\n";
+}
+
+void printNdc(std::ostream& out, const json& doc) {
+    std::string delegations;
+    for (const auto& id : doc.value("delegations", json::array())) {
+        delegations += (delegations.empty() ? "" : ", ") + textOr(id);
+    }
+    fields(out, {{"id", textOr(doc["id"])},
+                 {"name", textOr(doc["name"])},
+                 {"contact", textOr(doc["contact"])},
+                 {"account", textOr(doc["account"], "- (EAB key not used yet)")},
+                 {"EAB kid", textOr(doc["eab-kid"])},
+                 {"created", textOr(doc["created"])},
+                 {"delegations", delegations.empty() ? "-" : delegations}});
+}
+
+void printNdcList(std::ostream& out, const json& doc) {
+    std::vector<std::vector<std::string>> rows{{"ID", "NAME", "CONTACT", "ACCOUNT", "CREATED"}};
+    for (const auto& n : doc["ndcs"]) {
+        rows.push_back({textOr(n["id"]), textOr(n["name"]), textOr(n["contact"]),
+                        textOr(n["account"]), textOr(n["created"])});
+    }
+    if (rows.size() == 1) {
+        out << "No NDCs.\n";
+        return;
+    }
+    table(out, rows);
+}
+
+std::string starText(const json& star) {
+    if (!star.is_object()) {
+        return "-";
+    }
+    return "min-lifetime " + textOr(star["min-lifetime"]) + " s, max-duration " +
+           textOr(star["max-duration"]) + " s";
+}
+
+std::string joined(const json& array) {
+    std::string text;
+    for (const auto& e : array) {
+        text += (text.empty() ? "" : ", ") + textOr(e);
+    }
+    return text.empty() ? "-" : text;
+}
+
+void printDelegation(std::ostream& out, const json& d) {
+    std::string cnames;
+    if (d["cname-map"].is_object()) {
+        for (const auto& [key, value] : d["cname-map"].items()) {
+            cnames += (cnames.empty() ? "" : ", ") + key + " -> " + textOr(value);
+        }
+    }
+    fields(out, {{"id", textOr(d["id"])},
+                 {"ndc", textOr(d["ndc"])},
+                 {"status", textOr(d["status"])},
+                 {"profile", textOr(d["profile"])},
+                 {"url", textOr(d["url"])},
+                 {"created", textOr(d["created"])},
+                 {"allowed suffixes", joined(d["allowed-suffixes"])},
+                 {"star", starText(d["star"])},
+                 {"cname-map", cnames.empty() ? "-" : cnames},
+                 {"csr-template", d["csr-template"].dump()}});
+    if (!d.contains("orders")) {
+        return;
+    }
+    if (d["orders"].empty()) {
+        out << "No orders.\n";
+        return;
+    }
+    out << "Orders:\n";
+    std::vector<std::vector<std::string>> rows{
+        {"ID", "STATUS", "IDENTIFIERS", "STAR", "EXPIRES", "CERTIFICATE"}};
+    for (const auto& o : d["orders"]) {
+        std::string ids;
+        for (const auto& i : o["identifiers"]) {
+            ids += (ids.empty() ? "" : ",") + textOr(i["value"]);
+        }
+        std::string cert = "-";
+        if (o["certificate"].is_object()) {
+            const auto& c = o["certificate"];
+            cert = textOr(c["state"]);
+            if (c["notBefore"].is_string()) {
+                cert += " " + textOr(c["notBefore"]) + " .. " + textOr(c["notAfter"]);
+            }
+        }
+        rows.push_back({textOr(o["id"]), textOr(o["status"]), ids,
+                        o.contains("star") ? "yes" : "no", textOr(o["expires"]), cert});
+    }
+    table(out, rows);
+}
+
+void printDelegationList(std::ostream& out, const json& doc) {
+    std::vector<std::vector<std::string>> rows{{"ID", "STATUS", "PROFILE", "STAR", "CREATED"}};
+    for (const auto& d : doc["delegations"]) {
+        rows.push_back({textOr(d["id"]), textOr(d["status"]), textOr(d["profile"]),
+                        starText(d["star"]), textOr(d["created"])});
+    }
+    if (rows.size() == 1) {
+        out << "No delegations.\n";
+        return;
+    }
+    table(out, rows);
+}
+
+/// The value of option `name` (required), or return its usage error.
+#define ADMIN_ASSIGN(var, expr) \
+    auto var##_result = (expr); \
+    LEGATE_TRY(var##_result);   \
+    auto var = std::move(var##_result).value()
+
+Result<json> delegationBody(const CommandLine& line) {
+    json body = json::object();
+    const bool hasTemplate = line.has("--template");
+    const bool hasProfile = line.has("--profile");
+    if (hasTemplate == hasProfile) {
+        return usageError("give exactly one of --template and --profile");
+    }
+    if (hasTemplate) {
+        if (line.has("--names")) {
+            return usageError("--names goes with --profile");
+        }
+        ADMIN_ASSIGN(file, required(line, "--template"));
+        ADMIN_ASSIGN(csrTemplate, readJsonFile(file));
+        body["csr-template"] = std::move(csrTemplate);
+    } else {
+        ADMIN_ASSIGN(profile, required(line, "--profile"));
+        ADMIN_ASSIGN(names, required(line, "--names"));
+        body["profile"] = profile;
+        body["names"] = splitNames(names);
+    }
+    if (line.has("--allowed-suffix")) {
+        body["allowed-suffixes"] = line.all("--allowed-suffix");
+    }
+    if (line.has("--cname-map")) {
+        ADMIN_ASSIGN(file, required(line, "--cname-map"));
+        ADMIN_ASSIGN(map, readJsonFile(file));
+        body["cname-map"] = std::move(map);
+    }
+    if (line.has("--min-lifetime") || line.has("--max-duration")) {
+        json star = json::object();
+        for (const char* option : {"--min-lifetime", "--max-duration"}) {
+            if (auto v = line.get(option)) {
+                ADMIN_ASSIGN(value, seconds(option, *v));
+                star[std::string(option + 2)] = value;
+            }
+        }
+        body["star"] = star;
+    }
+    return body;
+}
+
+/// The bearer token from --token, --token-file or the environment.
+Result<std::string> tokenOf(const CommandLine& line) {
+    if (line.has("--token") && line.has("--token-file")) {
+        return usageError("give --token or --token-file, not both");
+    }
+    std::string token = envOr("LEGATE_ADMIN_TOKEN", "");
+    if (auto t = line.get("--token")) {
+        token = *t;
+    } else if (auto file = line.get("--token-file")) {
+        ADMIN_ASSIGN(text, readFile(*file));
+        token = text.substr(0, text.find_last_not_of(" \t\r\n") + 1);
+    }
+    if (token.empty()) {
+        return usageError("no token: use --token, --token-file or $LEGATE_ADMIN_TOKEN");
+    }
+    return token;
+}
+
+/// What one command asks of the API, and how its answer is printed.
+struct Call {
+    std::string method;
+    std::string path;
+    std::optional<json> body;
+    std::function<void(std::ostream&, const json&)> print;
+};
+
+Result<Call> callOf(const CommandLine& line) {
+    if (line.words.size() < 2) {
+        return usageError(line.words.empty() ? "a command is required"
+                                             : "'" + line.words[0] + "' needs a subcommand");
+    }
+    const std::string command = line.words[0] + " " + line.words[1];
+    if (command == "ndc add") {
+        LEGATE_TRY(expect(line, 2, {"--name", "--contact"}, command));
+        ADMIN_ASSIGN(name, required(line, "--name"));
+        json body = {{"name", name}};
+        if (auto contact = line.get("--contact")) {
+            body["contact"] = *contact;
+        }
+        return Call{"POST", "/ndcs", body, printNdcAdded};
+    }
+    if (command == "ndc list") {
+        LEGATE_TRY(expect(line, 2, {}, command));
+        return Call{"GET", "/ndcs", std::nullopt, printNdcList};
+    }
+    if (command == "ndc show") {
+        LEGATE_TRY(expect(line, 3, {}, command));
+        return Call{"GET", "/ndcs/" + segment(line.words[2]), std::nullopt, printNdc};
+    }
+    if (command == "delegation add") {
+        LEGATE_TRY(expect(line, 2,
+                          {"--ndc", "--template", "--profile", "--names", "--allowed-suffix",
+                           "--cname-map", "--min-lifetime", "--max-duration"},
+                          command));
+        ADMIN_ASSIGN(ndc, required(line, "--ndc"));
+        ADMIN_ASSIGN(body, delegationBody(line));
+        return Call{"POST", "/ndcs/" + segment(ndc) + "/delegations", body,
+                    [](std::ostream& o, const json& d) {
+                        o << "Delegation created.\n";
+                        fields(o, {{"id", textOr(d["id"])}, {"url", textOr(d["url"])}});
+                        o << "The NDC orders under it by putting this url in its newOrder "
+                             "\"delegation\".\n";
+                    }};
+    }
+    if (command == "delegation list") {
+        LEGATE_TRY(expect(line, 2, {"--ndc"}, command));
+        ADMIN_ASSIGN(ndc, required(line, "--ndc"));
+        return Call{"GET", "/ndcs/" + segment(ndc) + "/delegations", std::nullopt,
+                    printDelegationList};
+    }
+    if (command == "delegation show") {
+        LEGATE_TRY(expect(line, 3, {}, command));
+        return Call{"GET", "/delegations/" + segment(line.words[2]), std::nullopt, printDelegation};
+    }
+    if (command == "delegation rm") {
+        LEGATE_TRY(expect(line, 3, {}, command));
+        return Call{"DELETE", "/delegations/" + segment(line.words[2]), std::nullopt,
+                    [](std::ostream& o, const json& d) {
+                        o << "Delegation " << textOr(d["id"]) << " terminated; "
+                          << textOr(d["orders-canceled"]) << " order(s) canceled.\n";
+                    }};
+    }
+    return usageError("unknown command '" + command + "'");
+}
+
+/// Runs a parsed command line: exit status 0 or 1, or a usage error.
+Result<int> run(const CommandLine& line, std::ostream& out, std::ostream& err) {
+    ADMIN_ASSIGN(call, callOf(line));
+    ADMIN_ASSIGN(token, tokenOf(line));
+    const auto tenant = line.get("--tenant").value_or(envOr("LEGATE_TENANT", ""));
+    if (tenant.empty()) {
+        return usageError("no tenant: use --tenant or $LEGATE_TENANT");
+    }
+    AdminApi api(line.get("--url").value_or(envOr("LEGATE_ADMIN_URL", kDefaultUrl)), token, tenant);
+    const auto doc = api.call(call.method, call.path, call.body, err);
+    if (!doc) {
+        return kRefused;
+    }
+    if (line.json) {
+        out << doc->dump(2) << "\n";
+    } else {
+        call.print(out, *doc);
+    }
+    return kOk;
+}
+
+#undef ADMIN_ASSIGN
+
+}  // namespace
+
+int runAdminCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    auto line = parseCommandLine(args);
+    if (line.ok() && line->help) {
+        out << kUsage;
+        return kOk;
+    }
+    Result<int> status = line.ok() ? run(*line, out, err) : Result<int>(line.problem());
+    if (!status.ok()) {
+        err << "ido admin: " << status.problem().detail << "\n\n" << kUsage;
+        return kUsageError;
+    }
+    return *status;
+}
+
+}  // namespace legate::ido

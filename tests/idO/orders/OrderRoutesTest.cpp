@@ -1,0 +1,593 @@
+// The order side of the NDC-facing ACME server over HTTPS, end to end: delegations,
+// newOrder, order, orders list, finalize, cancel and the certificate publication.
+// Every refusal asserts its status, problem type and that Redis did not change.
+
+#include <gtest/gtest.h>
+
+#include "broker/core/Time.h"
+#include "broker/wire/Base64Url.h"
+#include "idO/acme/AccountRoutes.h"
+#include "idO/acme/OrderRoutes.h"
+#include "tests/idO/orders/OrderFixture.h"
+#include "tests/idO/support/AcmeTestClient.h"
+#include "tests/idO/support/RedisSnapshot.h"
+
+namespace legate::ido {
+namespace {
+
+using nlohmann::json;
+
+class OrderRoutesTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        LEGATE_REQUIRE_REDIS();
+        AcmeTestOptions options;
+        options.acmeRoutes = {addAccountRoutes, addOrderRoutes};
+        options.limits.pageSize = 2;
+        env_ = std::make_unique<AcmeTestEnvironment>(options);
+        ndc_ = std::make_unique<AcmeTestClient>(*env_);
+        on_ = ndc_->onboard();
+        TestDelegationOptions delegation;
+        delegation.names = {"abc.ido.example", "*"};
+        delegation.allowedSuffixes = {"cdn.ido.example"};
+        deleg_ = env_->createDelegation(on_.ndcId, delegation);
+    }
+
+    TenantContext& tenant() { return env_->tenant(); }
+
+    static TestDelegationOptions withCnameMap(json map) {
+        TestDelegationOptions o;
+        o.cnameMap = std::move(map);
+        return o;
+    }
+    static TestDelegationOptions withStar(StarPolicy policy) {
+        TestDelegationOptions o;
+        o.star = policy;
+        return o;
+    }
+
+    /// A delegation of the test NDC created one second after the previous one.
+    TestDelegation delegationLater(const TestDelegationOptions& options) {
+        env_->manualClock().advance(std::chrono::seconds(1));
+        return env_->createDelegation(on_.ndcId, options);
+    }
+    TenantState& state() { return tenant().state; }
+    TimePoint now() { return env_->clock().now(); }
+    std::string accountId(const AcmeTestClient& c) {
+        return c.urls().accountIdFromUrl(c.accountUrl());
+    }
+    RedisSnapshot snapshot() { return RedisSnapshot::take(env_->pool()); }
+
+    json nonStar(const std::string& delegationUrl,
+                 json ids = {{{"type", "dns"}, {"value", "abc.ido.example"}}}) {
+        return {
+            {"identifiers", ids}, {"delegation", delegationUrl}, {"allow-certificate-get", true}};
+    }
+
+    json star(const std::string& delegationUrl, TimePoint endDate) {
+        return {{"identifiers", {{{"type", "dns"}, {"value", "abc.ido.example"}}}},
+                {"delegation", delegationUrl},
+                {"auto-renewal",
+                 {{"end-date", toRfc3339(endDate)},
+                  {"lifetime", 86400},
+                  {"allow-certificate-get", true}}}};
+    }
+
+    /// newOrder that must succeed; returns the order id.
+    std::string newOrder(const json& payload, AcmeTestClient* client = nullptr) {
+        auto& c = client ? *client : *ndc_;
+        auto reply = c.post(c.urls().newOrder(), payload);
+        EXPECT_EQ(reply.status, 201) << reply.describe();
+        const auto id = reply.location().substr(c.urls().order("").size());
+        return id;
+    }
+
+    /// The order made valid with a real certificate, as the upstream side does.
+    test::Chain publish(const std::string& orderId, TimePoint notBefore, TimePoint notAfter,
+                        std::optional<TimePoint> next = std::nullopt) {
+        auto order = *state().order(orderId).value();
+        if (order.status == "ready") {
+            EXPECT_TRUE(state().acceptFinalize(orderId, "csr")->ok());
+        }
+        auto chain = test::makeChain(notBefore, notAfter);
+        auto outcome =
+            state().publishCertificate(order.certToken, chain.pem, notBefore, notAfter, next);
+        EXPECT_TRUE(outcome.ok() && outcome->ok());
+        return chain;
+    }
+
+    std::string certUrl(const std::string& orderId) {
+        return tenant().urls.certificate(state().order(orderId).value()->certToken);
+    }
+
+    std::string csrPayload(const crypto::PrivateKey& key, std::vector<std::string> names) {
+        return wire::base64UrlEncode(test::csrFor(key, std::move(names)).der());
+    }
+
+    /// Expects `reply` to be problem `type` with `status` and Redis to equal `before`.
+    void expectRefused(const AcmeReply& reply, int status, const std::string& type,
+                       const RedisSnapshot& before) {
+        EXPECT_EQ(reply.status, status) << reply.describe();
+        EXPECT_EQ(reply.problemType(), urn(type)) << reply.describe();
+        EXPECT_EQ(snapshot(), before);
+    }
+
+    std::unique_ptr<AcmeTestEnvironment> env_;
+    std::unique_ptr<AcmeTestClient> ndc_;
+    OnboardedNdc on_;
+    TestDelegation deleg_;
+};
+
+// ---- delegations ----
+
+TEST_F(OrderRoutesTest, DelegationsListShowsActiveDelegationsOfTheNdcPaged) {
+    // Listed in creation order: one second apart so the order is unambiguous.
+    const auto second = delegationLater({});
+    const auto ended = delegationLater({});
+    const auto third = delegationLater({});
+    ASSERT_TRUE(state().terminateDelegation(ended.record.id)->ok());
+    AcmeTestClient other(*env_);
+    const auto otherOn = other.onboard("cdn2");
+    env_->createDelegation(otherOn.ndcId, {});
+
+    const auto listUrl = ndc_->urls().accountDelegations(accountId(*ndc_));
+    auto page1 = ndc_->postAsGet(listUrl);
+    ASSERT_EQ(page1.status, 200) << page1.describe();
+    EXPECT_EQ(page1.json()["delegations"], (json{deleg_.url, second.url}));
+    const auto next = listUrl + "?cursor=2";
+    const auto links = page1.headers.getAll("Link");
+    EXPECT_NE(std::find(links.begin(), links.end(), "<" + next + ">;rel=\"next\""), links.end());
+    auto page2 = ndc_->postAsGet(next);
+    ASSERT_EQ(page2.status, 200) << page2.describe();
+    // The terminated one (offset 2) is left out; no further page.
+    EXPECT_EQ(page2.json()["delegations"], (json{third.url}));
+    for (const auto& link : page2.headers.getAll("Link")) {
+        EXPECT_EQ(link.find("rel=\"next\""), std::string::npos) << link;
+    }
+}
+
+TEST_F(OrderRoutesTest, DelegationsListOfAnotherAccountIsUnauthorized) {
+    AcmeTestClient other(*env_);
+    other.onboard("cdn2");
+    const auto before = snapshot();
+    auto reply = other.postAsGet(ndc_->urls().accountDelegations(accountId(*ndc_)));
+    expectRefused(reply, 403, "unauthorized", before);
+}
+
+TEST_F(OrderRoutesTest, DelegationObjectOnlyForTheNdcsActiveDelegations) {
+    const auto mapped =
+        env_->createDelegation(on_.ndcId, withCnameMap({{"abc.ido.example.", "abc.ndc.example."}}));
+    auto reply = ndc_->postAsGet(mapped.url);
+    ASSERT_EQ(reply.status, 200) << reply.describe();
+    EXPECT_EQ(reply.json()["csr-template"], mapped.record.csrTemplate);
+    EXPECT_EQ(reply.json()["cname-map"], (json{{"abc.ido.example.", "abc.ndc.example."}}));
+    reply = ndc_->postAsGet(deleg_.url);
+    ASSERT_EQ(reply.status, 200);
+    EXPECT_FALSE(reply.json().contains("cname-map"));
+
+    AcmeTestClient other(*env_);
+    const auto otherOn = other.onboard("cdn2");
+    const auto foreign = env_->createDelegation(otherOn.ndcId, {});
+    ASSERT_TRUE(state().terminateDelegation(mapped.record.id)->ok());
+    // A delegation of another tenant, addressed under this tenant's URL.
+    auto otherNdc = env_->tenant("other").state.createNdc("cdn", "ops@cdn.example");
+    ASSERT_TRUE(otherNdc.ok());
+    const auto otherTenant = env_->createDelegation(otherNdc->ndc.id, {}, "other");
+    const auto before = snapshot();
+    for (const auto& url : {foreign.url, mapped.url, ndc_->urls().delegation("nope"),
+                            ndc_->urls().delegation(otherTenant.record.id)}) {
+        auto refused = ndc_->postAsGet(url);
+        expectRefused(refused, 404, "malformed", before);
+        EXPECT_EQ(refused.json()["detail"], "no such delegation");
+    }
+}
+
+// ---- newOrder ----
+
+TEST_F(OrderRoutesTest, NonStarOrderIsCreatedReady) {
+    auto reply =
+        ndc_->post(ndc_->urls().newOrder(),
+                   nonStar(deleg_.url, {{{"type", "dns"}, {"value", "ABC.ido.example"}},
+                                        {{"type", "dns"}, {"value", "x.cdn.ido.example"}}}));
+    ASSERT_EQ(reply.status, 201) << reply.describe();
+    const auto doc = reply.json();
+    EXPECT_EQ(doc["status"], "ready");
+    EXPECT_EQ(doc["identifiers"], (json{{{"type", "dns"}, {"value", "abc.ido.example"}},
+                                        {{"type", "dns"}, {"value", "x.cdn.ido.example"}}}));
+    EXPECT_EQ(doc["authorizations"], json::array());
+    EXPECT_EQ(doc["delegation"], deleg_.url);
+    EXPECT_EQ(doc["allow-certificate-get"], true);
+    EXPECT_FALSE(doc.contains("auto-renewal"));
+    EXPECT_EQ(doc["expires"],
+              toRfc3339(now() + std::chrono::seconds(env_->config().limits.orderTtlSeconds)));
+    const auto id = reply.location().substr(ndc_->urls().order("").size());
+    EXPECT_EQ(doc["finalize"], ndc_->urls().finalize(id));
+    auto stored = state().order(id).value();
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->accountId, accountId(*ndc_));
+    EXPECT_EQ(stored->delegationId, deleg_.record.id);
+}
+
+TEST_F(OrderRoutesTest, NonStarOrderReflectsNotBeforeAndNotAfter) {
+    auto payload = nonStar(deleg_.url);
+    payload["notBefore"] = toRfc3339(now() + std::chrono::hours(1));
+    payload["notAfter"] = toRfc3339(now() + std::chrono::hours(24 * 30));
+    auto reply = ndc_->post(ndc_->urls().newOrder(), payload);
+    ASSERT_EQ(reply.status, 201) << reply.describe();
+    EXPECT_EQ(reply.json()["notBefore"], payload["notBefore"]);
+    EXPECT_EQ(reply.json()["notAfter"], payload["notAfter"]);
+    const auto before = snapshot();
+    std::swap(payload["notBefore"], payload["notAfter"]);
+    expectRefused(ndc_->post(ndc_->urls().newOrder(), payload), 400, "malformed", before);
+}
+
+TEST_F(OrderRoutesTest, StarOrderReflectsTheSettledAutoRenewal) {
+    auto payload = star(deleg_.url, now() + std::chrono::hours(24 * 10));
+    payload["auto-renewal"]["start-date"] = toRfc3339(now() - std::chrono::hours(1));
+    payload["auto-renewal"]["lifetime-adjust"] = 600;
+    auto reply = ndc_->post(ndc_->urls().newOrder(), payload);
+    ASSERT_EQ(reply.status, 201) << reply.describe();
+    const auto doc = reply.json();
+    EXPECT_EQ(doc["auto-renewal"],
+              (json{{"start-date", toRfc3339(now())},
+                    {"end-date", toRfc3339(now() + std::chrono::hours(24 * 10))},
+                    {"lifetime", 86400},
+                    {"lifetime-adjust", 600},
+                    {"allow-certificate-get", true}}));
+    EXPECT_EQ(doc["expires"], toRfc3339(now() + std::chrono::hours(24 * 10)));
+    EXPECT_FALSE(doc.contains("notBefore"));
+    EXPECT_FALSE(doc.contains("allow-certificate-get"));
+}
+
+TEST_F(OrderRoutesTest, MalformedNewOrdersChangeNothing) {
+    const auto before = snapshot();
+    auto p = nonStar(deleg_.url);
+    p.erase("delegation");
+    expectRefused(ndc_->post(ndc_->urls().newOrder(), p), 400, "malformed", before);
+    p = nonStar(deleg_.url);
+    p["identifiers"][0]["delegation"] = deleg_.url;
+    expectRefused(ndc_->post(ndc_->urls().newOrder(), p), 400, "malformed", before);
+    p = nonStar(deleg_.url, {{{"type", "ip"}, {"value", "192.0.2.1"}}});
+    expectRefused(ndc_->post(ndc_->urls().newOrder(), p), 400, "unsupportedIdentifier", before);
+    p = nonStar(deleg_.url);
+    p["allow-certificate-get"] = false;
+    expectRefused(ndc_->post(ndc_->urls().newOrder(), p), 400, "malformed", before);
+    p = star(deleg_.url, now() + std::chrono::hours(48));
+    p["notAfter"] = toRfc3339(now() + std::chrono::hours(48));
+    expectRefused(ndc_->post(ndc_->urls().newOrder(), p), 400, "malformed", before);
+    p = star(deleg_.url, now() + std::chrono::hours(48));
+    p["auto-renewal"].erase("allow-certificate-get");
+    expectRefused(ndc_->post(ndc_->urls().newOrder(), p), 400, "malformed", before);
+    p = star(deleg_.url, now() - std::chrono::hours(1));
+    expectRefused(ndc_->post(ndc_->urls().newOrder(), p), 400, "malformed", before);
+}
+
+TEST_F(OrderRoutesTest, StarBoundsAreEnforcedWithTheBoundInTheDetail) {
+    const auto before = snapshot();
+    auto p = star(deleg_.url, now() + std::chrono::hours(48));
+    p["auto-renewal"]["lifetime"] = 3599;
+    auto reply = ndc_->post(ndc_->urls().newOrder(), p);
+    expectRefused(reply, 400, "malformed", before);
+    EXPECT_NE(reply.json()["detail"].get<std::string>().find("3600"), std::string::npos);
+    p = star(deleg_.url, now() + std::chrono::seconds(30 * 86400 + 1));
+    reply = ndc_->post(ndc_->urls().newOrder(), p);
+    expectRefused(reply, 400, "malformed", before);
+    EXPECT_NE(reply.json()["detail"].get<std::string>().find(std::to_string(30 * 86400)),
+              std::string::npos);
+    // At the bound exactly, accepted.
+    p = star(deleg_.url, now() + std::chrono::seconds(30 * 86400));
+    EXPECT_EQ(ndc_->post(ndc_->urls().newOrder(), p).status, 201);
+}
+
+TEST_F(OrderRoutesTest, DelegationStarPolicyTightensTheTenantBounds) {
+    const auto strict = env_->createDelegation(on_.ndcId, withStar(StarPolicy{7200, 86400 * 2}));
+    const auto before = snapshot();
+    auto p = star(strict.url, now() + std::chrono::hours(24));
+    p["auto-renewal"]["lifetime"] = 3600;  // fine for the tenant, not for this delegation
+    auto reply = ndc_->post(ndc_->urls().newOrder(), p);
+    expectRefused(reply, 400, "malformed", before);
+    EXPECT_NE(reply.json()["detail"].get<std::string>().find("7200"), std::string::npos);
+    p = star(strict.url, now() + std::chrono::hours(24 * 3));
+    reply = ndc_->post(ndc_->urls().newOrder(), p);
+    expectRefused(reply, 400, "malformed", before);
+    EXPECT_NE(reply.json()["detail"].get<std::string>().find(std::to_string(2 * 86400)),
+              std::string::npos);
+    EXPECT_EQ(ndc_->post(ndc_->urls().newOrder(), star(strict.url, now() + std::chrono::hours(24)))
+                  .status,
+              201);
+}
+
+TEST_F(OrderRoutesTest, UnusableDelegationsAreUnknownDelegation) {
+    AcmeTestClient other(*env_);
+    const auto otherOn = other.onboard("cdn2");
+    const auto foreign = env_->createDelegation(otherOn.ndcId, {});
+    const auto ended = env_->createDelegation(on_.ndcId, {});
+    ASSERT_TRUE(state().terminateDelegation(ended.record.id)->ok());
+    const auto before = snapshot();
+    for (const auto& url : {foreign.url, ended.url, ndc_->urls().delegation("nope"),
+                            std::string("https://elsewhere.test/delegation/x")}) {
+        expectRefused(ndc_->post(ndc_->urls().newOrder(), nonStar(url)), 403, "unknownDelegation",
+                      before);
+    }
+}
+
+TEST_F(OrderRoutesTest, UncoveredIdentifiersAreRejectedOnePerName) {
+    const auto before = snapshot();
+    auto reply = ndc_->post(ndc_->urls().newOrder(),
+                            nonStar(deleg_.url, {{{"type", "dns"}, {"value", "abc.ido.example"}},
+                                                 {{"type", "dns"}, {"value", "evil.example"}},
+                                                 {{"type", "dns"}, {"value", "x.other.example"}}}));
+    expectRefused(reply, 403, "rejectedIdentifier", before);
+    const auto subs = reply.json()["subproblems"];
+    ASSERT_EQ(subs.size(), 2u) << reply.describe();
+    EXPECT_EQ(subs[0]["identifier"], (json{{"type", "dns"}, {"value", "evil.example"}}));
+    EXPECT_EQ(subs[1]["identifier"], (json{{"type", "dns"}, {"value", "x.other.example"}}));
+}
+
+// ---- order, cancel, orders list ----
+
+TEST_F(OrderRoutesTest, OrderIsVisibleOnlyToItsAccount) {
+    const auto id = newOrder(nonStar(deleg_.url));
+    auto reply = ndc_->postAsGet(ndc_->urls().order(id));
+    ASSERT_EQ(reply.status, 200) << reply.describe();
+    EXPECT_EQ(reply.json()["status"], "ready");
+    EXPECT_EQ(reply.location(), ndc_->urls().order(id));
+    AcmeTestClient other(*env_);
+    other.onboard("cdn2");
+    const auto before = snapshot();
+    expectRefused(other.postAsGet(ndc_->urls().order(id)), 404, "malformed", before);
+    expectRefused(other.post(ndc_->urls().order(id), json{{"status", "canceled"}}), 404,
+                  "malformed", before);
+}
+
+TEST_F(OrderRoutesTest, ValidStarOrderCancelsOnceThenCancellationIsInvalid) {
+    const auto id = newOrder(star(deleg_.url, now() + std::chrono::hours(48)));
+    auto before = snapshot();
+    // Not valid yet.
+    expectRefused(ndc_->post(ndc_->urls().order(id), json{{"status", "canceled"}}), 400,
+                  "autoRenewalCancellationInvalid", before);
+    publish(id, now(), now() + std::chrono::hours(24));
+    before = snapshot();
+    expectRefused(ndc_->post(ndc_->urls().order(id), json{{"status", "valid"}}), 400, "malformed",
+                  before);
+    expectRefused(ndc_->post(ndc_->urls().order(id), json::object()), 400, "malformed", before);
+    auto reply = ndc_->post(ndc_->urls().order(id), json{{"status", "canceled"}});
+    ASSERT_EQ(reply.status, 200) << reply.describe();
+    EXPECT_EQ(reply.json()["status"], "canceled");
+    EXPECT_EQ(state().order(id).value()->status, "canceled");
+    before = snapshot();
+    expectRefused(ndc_->post(ndc_->urls().order(id), json{{"status", "canceled"}}), 400,
+                  "autoRenewalCancellationInvalid", before);
+}
+
+TEST_F(OrderRoutesTest, NonStarOrdersCannotBeCanceled) {
+    const auto id = newOrder(nonStar(deleg_.url));
+    publish(id, now(), now() + std::chrono::hours(24 * 90));
+    const auto before = snapshot();
+    expectRefused(ndc_->post(ndc_->urls().order(id), json{{"status", "canceled"}}), 400,
+                  "autoRenewalCancellationInvalid", before);
+}
+
+TEST_F(OrderRoutesTest, OrdersListIsTheOwnersWithoutInvalidOrdersPaged) {
+    // Listed in creation order: one second apart so the order is unambiguous.
+    const auto a = newOrder(nonStar(deleg_.url));
+    env_->manualClock().advance(std::chrono::seconds(1));
+    const auto b = newOrder(nonStar(deleg_.url));
+    env_->manualClock().advance(std::chrono::seconds(1));
+    const auto c = newOrder(nonStar(deleg_.url));
+    ASSERT_TRUE(state().rejectFinalize(b, acme::Problem::make(acme::ErrorType::badCSR, "x"))->ok());
+    const auto listUrl = ndc_->urls().accountOrders(accountId(*ndc_));
+    auto page1 = ndc_->postAsGet(listUrl);
+    ASSERT_EQ(page1.status, 200) << page1.describe();
+    EXPECT_EQ(page1.json()["orders"], (json{ndc_->urls().order(a)}));  // b is invalid
+    auto page2 = ndc_->postAsGet(listUrl + "?cursor=2");
+    ASSERT_EQ(page2.status, 200) << page2.describe();
+    EXPECT_EQ(page2.json()["orders"], (json{ndc_->urls().order(c)}));
+
+    AcmeTestClient other(*env_);
+    other.onboard("cdn2");
+    const auto before = snapshot();
+    expectRefused(other.postAsGet(listUrl), 403, "unauthorized", before);
+    expectRefused(ndc_->postAsGet(listUrl + "?cursor=x"), 400, "malformed", before);
+}
+
+// ---- finalize ----
+
+TEST_F(OrderRoutesTest, ConformingCsrMovesTheOrderToProcessing) {
+    const auto id = newOrder(star(deleg_.url, now() + std::chrono::hours(48)));
+    auto certKey = *crypto::PrivateKey::generate(crypto::KeyType::P256);
+    const auto csr = csrPayload(certKey, {"abc.ido.example"});
+    auto reply = ndc_->post(ndc_->urls().finalize(id), json{{"csr", csr}});
+    ASSERT_EQ(reply.status, 200) << reply.describe();
+    EXPECT_EQ(reply.json()["status"], "processing");
+    EXPECT_EQ(reply.location(), ndc_->urls().order(id));
+    EXPECT_TRUE(reply.headers.get("Retry-After"));
+    const auto stored = *state().order(id).value();
+    EXPECT_EQ(stored.status, "processing");
+    EXPECT_EQ(stored.csr, csr);
+
+    // A second finalize: the order is no longer ready.
+    const auto before = snapshot();
+    expectRefused(ndc_->post(ndc_->urls().finalize(id), json{{"csr", csr}}), 403, "orderNotReady",
+                  before);
+}
+
+TEST_F(OrderRoutesTest, UndecodableCsrIsBadCsrAndLeavesTheOrderReady) {
+    const auto id = newOrder(nonStar(deleg_.url));
+    const auto before = snapshot();
+    expectRefused(ndc_->post(ndc_->urls().finalize(id), json{{"csr", "!!"}}), 400, "badCSR",
+                  before);
+    expectRefused(ndc_->post(ndc_->urls().finalize(id),
+                             json{{"csr", wire::base64UrlEncode(std::string_view("junk"))}}),
+                  400, "badCSR", before);
+    expectRefused(ndc_->post(ndc_->urls().finalize(id), json::object()), 400, "malformed", before);
+    EXPECT_EQ(state().order(id).value()->status, "ready");
+}
+
+TEST_F(OrderRoutesTest, TemplateViolationInvalidatesTheOrderWithTheProblem) {
+    const auto id = newOrder(nonStar(deleg_.url));
+    auto p384 = *crypto::PrivateKey::generate(crypto::KeyType::P384);
+    auto reply =
+        ndc_->post(ndc_->urls().finalize(id), json{{"csr", csrPayload(p384, {"abc.ido.example"})}});
+    EXPECT_EQ(reply.status, 403) << reply.describe();
+    EXPECT_EQ(reply.problemType(), urn("badCSR"));
+    auto order = ndc_->postAsGet(ndc_->urls().order(id));
+    EXPECT_EQ(order.json()["status"], "invalid");
+    EXPECT_EQ(order.json()["error"]["type"], urn("badCSR"));
+}
+
+TEST_F(OrderRoutesTest, CsrNamesOutsideTheOrderAreRejected) {
+    const auto id = newOrder(nonStar(deleg_.url));
+    auto certKey = *crypto::PrivateKey::generate(crypto::KeyType::P256);
+    auto reply =
+        ndc_->post(ndc_->urls().finalize(id),
+                   json{{"csr", csrPayload(certKey, {"abc.ido.example", "x.cdn.ido.example"})}});
+    EXPECT_EQ(reply.status, 403) << reply.describe();
+    EXPECT_EQ(reply.problemType(), urn("badCSR"));
+    const auto stored = *state().order(id).value();
+    EXPECT_EQ(stored.status, "invalid");
+    EXPECT_EQ(stored.error, reply.json());
+}
+
+TEST_F(OrderRoutesTest, AccountKeyAsCertificateKeyIsBadCsr) {
+    const auto id = newOrder(nonStar(deleg_.url));
+    auto reply = ndc_->post(ndc_->urls().finalize(id),
+                            json{{"csr", csrPayload(ndc_->key(), {"abc.ido.example"})}});
+    EXPECT_EQ(reply.status, 403) << reply.describe();
+    EXPECT_EQ(reply.problemType(), urn("badCSR"));
+    EXPECT_EQ(state().order(id).value()->status, "invalid");
+}
+
+TEST_F(OrderRoutesTest, FinalizeOfAnotherAccountsOrderIsNotFound) {
+    const auto id = newOrder(nonStar(deleg_.url));
+    AcmeTestClient other(*env_);
+    other.onboard("cdn2");
+    auto certKey = *crypto::PrivateKey::generate(crypto::KeyType::P256);
+    const auto before = snapshot();
+    expectRefused(other.post(ndc_->urls().finalize(id),
+                             json{{"csr", csrPayload(certKey, {"abc.ido.example"})}}),
+                  404, "malformed", before);
+}
+
+// ---- certificate publication ----
+
+TEST_F(OrderRoutesTest, PublicationGetAndHeadCarryTheCertificateHeaders) {
+    const auto id = newOrder(star(deleg_.url, now() + std::chrono::hours(48)));
+    const auto chain =
+        publish(id, now(), now() + std::chrono::hours(24), now() + std::chrono::hours(12));
+    const auto url = certUrl(id);
+    EXPECT_EQ(ndc_->postAsGet(ndc_->urls().order(id)).json()["star-certificate"], url);
+
+    auto get = ndc_->get(url);
+    ASSERT_EQ(get.status, 200) << get.describe();
+    EXPECT_EQ(get.contentType(), "application/pem-certificate-chain");
+    EXPECT_EQ(get.body, chain.pem);
+    EXPECT_EQ(get.headers.get("Cert-Not-Before").value_or(""), toHttpDate(chain.leaf.notBefore()));
+    EXPECT_EQ(get.headers.get("Cert-Not-After").value_or(""), toHttpDate(chain.leaf.notAfter()));
+    EXPECT_EQ(get.headers.get("Cache-Control").value_or(""), "public, max-age=43200");
+    EXPECT_FALSE(get.replayNonce());
+    const auto links = get.headers.getAll("Link");
+    EXPECT_NE(
+        std::find(links.begin(), links.end(), "<" + ndc_->urls().directory() + ">;rel=\"index\""),
+        links.end());
+
+    auto head = ndc_->head(url);
+    ASSERT_EQ(head.status, 200) << head.describe();
+    EXPECT_TRUE(head.body.empty());
+    for (const char* h : {"Content-Type", "Cert-Not-Before", "Cert-Not-After", "Cache-Control"}) {
+        EXPECT_EQ(head.headers.get(h), get.headers.get(h)) << h;
+    }
+    EXPECT_FALSE(head.replayNonce());
+    // The server announces the GET body's length and sends none (RFC 9110 §9.3.2).
+    EXPECT_EQ(head.headers.get("Content-Length").value_or(""), std::to_string(chain.pem.size()));
+
+    // POST-as-GET always works, and carries a nonce.
+    auto post = ndc_->postAsGet(url);
+    ASSERT_EQ(post.status, 200) << post.describe();
+    EXPECT_EQ(post.body, chain.pem);
+    EXPECT_TRUE(post.replayNonce());
+}
+
+TEST_F(OrderRoutesTest, PublicationPostAsGetIsForTheOrdersAccountOnly) {
+    const auto id = newOrder(nonStar(deleg_.url));
+    publish(id, now(), now() + std::chrono::hours(24 * 90));
+    AcmeTestClient other(*env_);
+    other.onboard("cdn2");
+    const auto before = snapshot();
+    expectRefused(other.postAsGet(certUrl(id)), 404, "malformed", before);
+    auto own = ndc_->postAsGet(certUrl(id));
+    EXPECT_EQ(own.status, 200) << own.describe();
+    EXPECT_EQ(ndc_->postAsGet(ndc_->urls().order(id)).json()["certificate"], certUrl(id));
+}
+
+TEST_F(OrderRoutesTest, UnauthenticatedGetNeedsNegotiation) {
+    // An order without allow-certificate-get (not creatable through newOrder, which
+    // demands it): GET and HEAD are refused, POST-as-GET still works.
+    OrderRecord order;
+    order.accountId = accountId(*ndc_);
+    order.delegationId = deleg_.record.id;
+    order.identifiers = {{"dns", "abc.ido.example"}};
+    order.expires = now() + std::chrono::hours(24);
+    ASSERT_TRUE(state().createOrder(order)->ok());
+    publish(order.id, now(), now() + std::chrono::hours(24));
+    const auto url = tenant().urls.certificate(order.certToken);
+    auto get = ndc_->get(url);
+    EXPECT_EQ(get.status, 403);
+    EXPECT_EQ(get.problemType(), urn("unauthorized"));
+    EXPECT_EQ(get.headers.get("Cache-Control").value_or(""), "no-store");
+    EXPECT_EQ(ndc_->head(url).status, 403);
+    EXPECT_EQ(ndc_->postAsGet(url).status, 200);
+}
+
+TEST_F(OrderRoutesTest, UnknownAndPendingPublicationsAreNotFound) {
+    auto reply = ndc_->get(tenant().urls.certificate("nope"));
+    EXPECT_EQ(reply.status, 404);
+    EXPECT_EQ(reply.problemType(), urn("malformed"));
+    const auto id = newOrder(star(deleg_.url, now() + std::chrono::hours(48)));
+    reply = ndc_->get(certUrl(id));
+    EXPECT_EQ(reply.status, 404);
+    EXPECT_EQ(reply.json()["detail"], "the certificate is not issued yet");
+}
+
+TEST_F(OrderRoutesTest, CanceledPublicationIsAutoRenewalCanceledNoStore) {
+    const auto id = newOrder(star(deleg_.url, now() + std::chrono::hours(48)));
+    publish(id, now(), now() + std::chrono::hours(24));
+    ASSERT_EQ(ndc_->post(ndc_->urls().order(id), json{{"status", "canceled"}}).status, 200);
+    for (const auto& reply : {ndc_->get(certUrl(id)), ndc_->postAsGet(certUrl(id))}) {
+        EXPECT_EQ(reply.status, 403) << reply.describe();
+        EXPECT_EQ(reply.problemType(), urn("autoRenewalCanceled"));
+        EXPECT_EQ(reply.headers.get("Cache-Control").value_or(""), "no-store");
+    }
+}
+
+TEST_F(OrderRoutesTest, PublicationAfterEndDateIsAutoRenewalExpired) {
+    const auto id = newOrder(star(deleg_.url, now() + std::chrono::hours(48)));
+    publish(id, now(), now() + std::chrono::hours(24));
+    env_->manualClock().advance(std::chrono::hours(48) - std::chrono::seconds(1));
+    EXPECT_EQ(ndc_->get(certUrl(id)).status, 200);
+    env_->manualClock().advance(std::chrono::seconds(1));
+    auto reply = ndc_->get(certUrl(id));
+    EXPECT_EQ(reply.status, 403);
+    EXPECT_EQ(reply.problemType(), urn("autoRenewalExpired"));
+    EXPECT_EQ(reply.headers.get("Cache-Control").value_or(""), "no-store");
+}
+
+TEST_F(OrderRoutesTest, LiveCacheServesANewChainAfterItsInvalidation) {
+    tenant().publications.setLive(true);
+    const auto id = newOrder(star(deleg_.url, now() + std::chrono::hours(48)));
+    const auto first = publish(id, now(), now() + std::chrono::hours(24));
+    EXPECT_EQ(ndc_->get(certUrl(id)).body, first.pem);
+    const auto second = publish(id, now() + std::chrono::hours(12), now() + std::chrono::hours(36));
+    EXPECT_EQ(ndc_->get(certUrl(id)).body, first.pem);  // cached until invalidated
+    const auto token = state().order(id).value()->certToken;
+    tenant().publications.invalidate(token);
+    auto reply = ndc_->get(certUrl(id));
+    EXPECT_EQ(reply.body, second.pem);
+    EXPECT_EQ(reply.headers.get("Cert-Not-After").value_or(""), toHttpDate(second.leaf.notAfter()));
+    ASSERT_EQ(ndc_->post(ndc_->urls().order(id), json{{"status", "canceled"}}).status, 200);
+    tenant().publications.invalidate(token);
+    EXPECT_EQ(ndc_->get(certUrl(id)).problemType(), urn("autoRenewalCanceled"));
+}
+
+}  // namespace
+}  // namespace legate::ido

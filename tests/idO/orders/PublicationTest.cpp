@@ -1,0 +1,166 @@
+// The publication endpoint's answers (RFC 8739 §3.3–§3.4, digest §3.7, A26–A28) from
+// real records in Redis, read through the tenant's invalidating cache.
+
+#include <gtest/gtest.h>
+
+#include "broker/core/Time.h"
+#include "broker/http/Response.h"
+#include "idO/acme/Publication.h"
+#include "tests/idO/orders/OrderFixture.h"
+
+namespace legate::ido {
+namespace {
+
+using acme::ErrorType;
+
+class PublicationTest : public test::OrderFixture {
+protected:
+    void SetUp() override {
+        OrderFixture::SetUp();
+        if (IsSkipped()) {
+            return;
+        }
+        key_ = std::make_unique<crypto::PrivateKey>(
+            *crypto::PrivateKey::generate(crypto::KeyType::P256));
+        onboarded_ = onboard(*key_);
+    }
+
+    /// Publishes a real chain for `order`, as the upstream side does.
+    test::Chain publish(const OrderRecord& order, TimePoint notBefore, TimePoint notAfter,
+                        std::optional<TimePoint> next) {
+        auto chain = test::makeChain(notBefore, notAfter);
+        EXPECT_TRUE(state().acceptFinalize(order.id, "csr")->ok() ||
+                    state().order(order.id).value()->status == "valid");
+        auto outcome =
+            state().publishCertificate(order.certToken, chain.pem, notBefore, notAfter, next);
+        EXPECT_TRUE(outcome.ok() && outcome->ok());
+        return chain;
+    }
+
+    http::Response fetch(const std::string& token) {
+        auto record = cachedPublication(*tenant_, token);
+        EXPECT_TRUE(record.ok());
+        return publicationResponse(*record, clock_.now());
+    }
+
+    static nlohmann::json problemOf(const http::Response& r) {
+        return nlohmann::json::parse(r.body());
+    }
+
+    std::unique_ptr<crypto::PrivateKey> key_;
+    Onboarded onboarded_;
+};
+
+TEST_F(PublicationTest, ActiveCertificateHasChainValidityHeadersAndMaxAge) {
+    const auto order = createOrder(onboarded_, true);
+    const auto now = clock_.now();
+    const auto chain = publish(order, now - std::chrono::hours(1), now + std::chrono::hours(24),
+                               now + std::chrono::hours(12));
+    const auto r = fetch(order.certToken);
+    EXPECT_EQ(r.status(), 200);
+    EXPECT_EQ(r.headers().get("Content-Type").value_or(""), "application/pem-certificate-chain");
+    EXPECT_EQ(r.body(), chain.pem);
+    EXPECT_EQ(r.headers().get("Cert-Not-Before").value_or(""), toHttpDate(chain.leaf.notBefore()));
+    EXPECT_EQ(r.headers().get("Cert-Not-After").value_or(""), toHttpDate(chain.leaf.notAfter()));
+    EXPECT_EQ(r.headers().get("Cert-Not-After").value_or(""),
+              toHttpDate(now + std::chrono::hours(24)));
+    EXPECT_EQ(r.headers().get("Cache-Control").value_or(""),
+              "public, max-age=" + std::to_string(12 * 3600));
+}
+
+TEST_F(PublicationTest, MaxAgeIsCappedAtNotAfterAndNeverNegative) {
+    const auto now = clock_.now();
+    CertificateRecord r;
+    r.notAfter = now + std::chrono::seconds(100);
+    EXPECT_EQ(publicationMaxAge(r, now), 100);  // no next publication: until notAfter
+    r.nextPublication = now + std::chrono::seconds(40);
+    EXPECT_EQ(publicationMaxAge(r, now), 40);
+    r.nextPublication = now + std::chrono::seconds(400);
+    EXPECT_EQ(publicationMaxAge(r, now), 100);  // capped at notAfter
+    r.nextPublication = now - std::chrono::seconds(5);
+    EXPECT_EQ(publicationMaxAge(r, now), 0);  // overdue: do not cache
+}
+
+TEST_F(PublicationTest, UnknownAndPendingTokensAre404Malformed) {
+    auto r = fetch("no-such-token");
+    EXPECT_EQ(r.status(), 404);
+    EXPECT_EQ(problemOf(r)["type"], acme::urnOf(ErrorType::malformed));
+    EXPECT_EQ(r.headers().get("Cache-Control").value_or(""), "no-store");
+    const auto order = createOrder(onboarded_, true);
+    r = fetch(order.certToken);
+    EXPECT_EQ(r.status(), 404);
+    EXPECT_EQ(problemOf(r)["type"], acme::urnOf(ErrorType::malformed));
+    EXPECT_EQ(problemOf(r)["detail"], "the certificate is not issued yet");
+}
+
+TEST_F(PublicationTest, CanceledStarOrderAnswersAutoRenewalCanceledNoStore) {
+    const auto order = createOrder(onboarded_, true);
+    const auto now = clock_.now();
+    publish(order, now, now + std::chrono::hours(24), std::nullopt);
+    ASSERT_TRUE(state().cancelOrder(order.id)->ok());
+    const auto r = fetch(order.certToken);
+    EXPECT_EQ(r.status(), 403);
+    EXPECT_EQ(problemOf(r)["type"], acme::urnOf(ErrorType::autoRenewalCanceled));
+    EXPECT_EQ(r.headers().get("Cache-Control").value_or(""), "no-store");
+}
+
+TEST_F(PublicationTest, StarPastEndDateAnswersAutoRenewalExpired) {
+    const auto order = createOrder(onboarded_, true);  // end-date: now + 240 h
+    const auto now = clock_.now();
+    publish(order, now, now + std::chrono::hours(24), std::nullopt);
+    clock_.advance(std::chrono::hours(240) - std::chrono::seconds(1));
+    EXPECT_EQ(fetch(order.certToken).status(), 200);
+    clock_.advance(std::chrono::seconds(1));
+    const auto r = fetch(order.certToken);
+    EXPECT_EQ(r.status(), 403);
+    EXPECT_EQ(problemOf(r)["type"], acme::urnOf(ErrorType::autoRenewalExpired));
+    EXPECT_EQ(r.headers().get("Cache-Control").value_or(""), "no-store");
+}
+
+TEST_F(PublicationTest, NonStarCertificateNeverExpiresAsAutoRenewal) {
+    const auto order = createOrder(onboarded_, false);
+    const auto now = clock_.now();
+    publish(order, now, now + std::chrono::hours(24 * 90), std::nullopt);
+    clock_.advance(std::chrono::hours(24 * 30));
+    const auto r = fetch(order.certToken);
+    EXPECT_EQ(r.status(), 200);
+    EXPECT_EQ(r.headers().get("Cache-Control").value_or(""),
+              "public, max-age=" + std::to_string(60 * 86400));
+}
+
+TEST_F(PublicationTest, CacheServesUntilInvalidatedThenTheNewChain) {
+    tenant_->publications.setLive(true);  // the invalidation feed is connected
+    const auto order = createOrder(onboarded_, true);
+    const auto now = clock_.now();
+    const auto first = publish(order, now, now + std::chrono::hours(24), std::nullopt);
+    EXPECT_EQ(fetch(order.certToken).body(), first.pem);
+    EXPECT_EQ(tenant_->publications.size(), 1u);
+
+    // A new certificate in Redis is not seen until its invalidation arrives...
+    const auto second =
+        publish(order, now + std::chrono::hours(12), now + std::chrono::hours(36), std::nullopt);
+    EXPECT_EQ(fetch(order.certToken).body(), first.pem);
+    // ...and is served right after it.
+    tenant_->publications.invalidate(order.certToken);
+    const auto r = fetch(order.certToken);
+    EXPECT_EQ(r.body(), second.pem);
+    EXPECT_EQ(r.headers().get("Cert-Not-After").value_or(""), toHttpDate(second.leaf.notAfter()));
+
+    // Cancel: the invalidation makes the next read a 403.
+    ASSERT_TRUE(state().cancelOrder(order.id)->ok());
+    tenant_->publications.invalidate(order.certToken);
+    EXPECT_EQ(fetch(order.certToken).status(), 403);
+}
+
+TEST_F(PublicationTest, WithoutTheFeedNothingIsCached) {
+    const auto order = createOrder(onboarded_, true);
+    const auto now = clock_.now();
+    publish(order, now, now + std::chrono::hours(24), std::nullopt);
+    EXPECT_EQ(fetch(order.certToken).status(), 200);
+    EXPECT_EQ(tenant_->publications.size(), 0u);
+    ASSERT_TRUE(state().cancelOrder(order.id)->ok());
+    EXPECT_EQ(fetch(order.certToken).status(), 403);  // no invalidation needed
+}
+
+}  // namespace
+}  // namespace legate::ido
