@@ -3,6 +3,10 @@
 #include <iostream>
 #include <string_view>
 
+#include "idO/TemplateCommand.h"
+#include "idO/cli/AdminCommand.h"
+#include "idO/serve/ServeCommand.h"
+
 namespace {
 
 constexpr std::string_view kUsage = R"(usage: ido COMMAND [OPTIONS]
@@ -13,7 +17,13 @@ Options:
   -h, --help       show this help and exit
   --version        print the version and exit
 
-Commands arrive with later issues: serve, admin, template (see README.md).
+Commands:
+  serve            run the daemon: ido serve --config FILE
+                   (ido serve --check-config FILE validates FILE)
+  template         CSR template tools: lint, check, profiles, instantiate
+                   (ido template --help)
+  admin            NDCs and delegations through the admin API
+                   (ido admin --help)
 )";
 
 }  // namespace
@@ -31,6 +41,15 @@ int main(int argc, char** argv) {
     if (arg == "--version") {
         std::cout << "ido (Legate) " << LEGATE_VERSION << "\n";
         return 0;
+    }
+    if (arg == "template") {
+        return legate::ido::runTemplateCommand(argc - 1, argv + 1);
+    }
+    if (arg == "serve") {
+        return legate::ido::runServeCommand(argc - 1, argv + 1);
+    }
+    if (arg == "admin") {
+        return legate::ido::runAdminCommand({argv + 2, argv + argc}, std::cout, std::cerr);
     }
     std::cerr << "ido: unknown command '" << arg << "'\n" << kUsage;
     return 2;

@@ -15,8 +15,10 @@
 ///  7. the per-account rate limit (429 `rateLimited` with Retry-After);
 ///  8. the payload: exactly "" for POST-as-GET, else a JSON object (400 `malformed`).
 
-#include <nlohmann/json.hpp>
+#include <chrono>
 #include <optional>
+
+#include <nlohmann/json.hpp>
 
 #include "broker/core/Result.h"
 #include "broker/crypto/Key.h"
@@ -58,5 +60,13 @@ Result<AuthenticatedRequest> authenticate(http::Request& request, TenantContext&
 
 /// The account behind `id` through the tenant's cache (see InvalidatingCache).
 Result<std::optional<AccountRecord>> cachedAccount(TenantContext& tenant, const std::string& id);
+
+/// Step 7's refusal: 429 `rateLimited` whose detail ends with "retry after N seconds"
+/// (N = the delay rounded up, at least 1).  acme::Problem has no header member, so
+/// the delay travels in this fixed, documented form and `retryAfterOf` reads it back:
+/// acmeRoute turns it into the `Retry-After` header.
+acme::Problem rateLimitedProblem(std::chrono::milliseconds delay);
+/// The delay a rateLimitedProblem carries; nullopt for any other problem.
+std::optional<std::chrono::seconds> retryAfterOf(const acme::Problem& problem);
 
 }  // namespace legate::ido

@@ -33,7 +33,9 @@ protected:
             auto type = pool_->command({"TYPE", k});
             out += k + "=" + type->text() + ":";
             if (type->text() == "hash") {
-                out += pool_->command({"HGETALL", k})->toString();
+                for (const auto& [field, value] : fieldsOf(*pool_->command({"HGETALL", k}))) {
+                    out += field + "=" + value + ";";  // sorted: HGETALL order is not stable
+                }
             } else if (type->text() == "zset") {
                 out += pool_->command({"ZRANGE", k, "0", "-1"})->toString();
             } else if (type->text() == "set") {

@@ -1,0 +1,64 @@
+#pragma once
+/// A real `ido serve` process for end-to-end tests: writes its config into a temp
+/// directory (development TLS certificate, one tenant, the given Redis), starts the
+/// binary, polls until the ACME directory answers, and stops it by PID (SIGTERM, or
+/// SIGKILL for crash tests).  `restart()` keeps the ports and the directory, so a
+/// client sees exactly what a production restart looks like.
+
+#include <nlohmann/json.hpp>
+#include <memory>
+#include <string>
+
+#include "tests/support/TestSupport.h"
+
+namespace legate::test {
+
+class IdoProcess {
+public:
+    struct Options {
+        std::string redisUrl;
+        std::string tenant = "example";
+        int minLifetime = 60;
+        int maxDuration = 30 * 86400;
+        /// Merged into the generated config (e.g. {"limits": {...}}).
+        nlohmann::json extra = nlohmann::json::object();
+    };
+
+    explicit IdoProcess(Options options);
+    ~IdoProcess();
+
+    /// Starts and waits until the directory answers; throws with the log on failure.
+    void start();
+    /// SIGTERM and wait for a clean exit; returns the exit code.
+    int stop();
+    /// SIGKILL: a crash.
+    void kill();
+    void restart() {
+        stop();
+        start();
+    }
+
+    const std::string& baseUrl() const { return baseUrl_; }
+    std::string directoryUrl() const { return baseUrl_ + "/acme/" + options_.tenant + "/directory"; }
+    std::string adminUrl() const { return "http://127.0.0.1:" + std::to_string(adminPort_); }
+    const std::string& adminToken() const { return adminToken_; }
+    /// The development CA that signs the ACME listener's certificate.
+    std::string caFile() const { return (dir_ / "tls" / "ca.pem").string(); }
+    std::string configFile() const { return (dir_ / "ido.json").string(); }
+    std::string log() const { return readFile(dir_ / "ido.log"); }
+    const std::filesystem::path& dir() const { return dir_.path(); }
+
+private:
+    Options options_;
+    TempDir dir_;
+    int acmePort_;
+    int adminPort_;
+    std::string baseUrl_;
+    std::string adminToken_ = "integration-test-admin-token";
+    std::unique_ptr<Process> process_;
+};
+
+/// Path of the built `ido` binary (set by CMake).
+std::string idoBinary();
+
+}  // namespace legate::test
