@@ -17,6 +17,7 @@ import argparse
 import datetime
 import json
 import sys
+from typing import Any, Dict, List, Optional
 
 import josepy as jose
 from acme import client, messages
@@ -28,14 +29,14 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 class DelegatedOrder(jose.JSONObjectWithFields):
     """newOrder payload with the RFC 9115 / RFC 8739 members."""
-    identifiers = jose.field("identifiers")
-    delegation = jose.field("delegation")
-    auto_renewal = jose.field("auto-renewal", omitempty=True)
-    allow_certificate_get = jose.field("allow-certificate-get", omitempty=True)
+    identifiers: List[Dict[str, str]] = jose.field("identifiers")
+    delegation: str = jose.field("delegation")
+    auto_renewal: Optional[Dict[str, Any]] = jose.field("auto-renewal", omitempty=True)
+    allow_certificate_get: Optional[bool] = jose.field("allow-certificate-get", omitempty=True)
 
 
 class Finalize(jose.JSONObjectWithFields):
-    csr = jose.field("csr")
+    csr: str = jose.field("csr")
 
 
 KEY_USAGE = ["digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment",
