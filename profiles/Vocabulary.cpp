@@ -4,19 +4,10 @@
 #include <array>
 #include <cstdint>
 
+#include "broker/crypto/Csr.h"
+
 namespace legate::profiles {
 namespace {
-
-struct EkuName {
-    std::string_view name;
-    std::string_view oid;
-};
-
-constexpr std::array kEkuNames = {
-    EkuName{"serverAuth", "1.3.6.1.5.5.7.3.1"},   EkuName{"clientAuth", "1.3.6.1.5.5.7.3.2"},
-    EkuName{"codeSigning", "1.3.6.1.5.5.7.3.3"},  EkuName{"emailProtection", "1.3.6.1.5.5.7.3.4"},
-    EkuName{"timeStamping", "1.3.6.1.5.5.7.3.8"}, EkuName{"OCSPSigning", "1.3.6.1.5.5.7.3.9"},
-};
 
 struct OidName {
     std::string_view oid;
@@ -151,22 +142,13 @@ std::optional<int> keyUsageBit(std::string_view name) {
     return static_cast<int>(it - bits.begin());
 }
 
+// The RFC 9115 EKU names live with the X.509 code that encodes them (broker/crypto).
 std::optional<std::string> ekuNameToOid(std::string_view name) {
-    for (const auto& e : kEkuNames) {
-        if (e.name == name) {
-            return std::string(e.oid);
-        }
-    }
-    return std::nullopt;
+    return crypto::extendedKeyUsageOid(name);
 }
 
 std::string ekuDisplayName(std::string_view oid) {
-    for (const auto& e : kEkuNames) {
-        if (e.oid == oid) {
-            return std::string(e.name);
-        }
-    }
-    return std::string(oid);
+    return crypto::extendedKeyUsageName(oid).value_or(std::string(oid));
 }
 
 bool isDottedOid(std::string_view text) {

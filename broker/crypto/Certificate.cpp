@@ -20,13 +20,6 @@ using acme::Problem;
 
 constexpr std::string_view kCertificateLabel = "CERTIFICATE";
 
-Problem malformed(std::string detail) {
-    return Problem::make(ErrorType::malformed, std::move(detail));
-}
-Problem malformedCall(std::string_view call) {
-    return malformed(std::string(call) + ": " + lastOpenSslError());
-}
-
 std::string rfc2253(const X509_NAME* name) {
     BioPtr bio(BIO_new(BIO_s_mem()));
     // RFC 2253 escaping, but UTF-8 passes through rather than becoming \xx escapes.

@@ -12,13 +12,6 @@ namespace {
 using acme::ErrorType;
 using acme::Problem;
 
-Problem malformed(std::string detail) {
-    return Problem::make(ErrorType::malformed, std::move(detail));
-}
-Problem malformedCall(std::string_view call) {
-    return malformed(std::string(call) + ": " + lastOpenSslError());
-}
-
 /// RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING value.
 Result<Bytes> keyIdentifier(const PublicKey& key) {
     X509_PUBKEY* spki = nullptr;

@@ -26,13 +26,6 @@ Problem badCsr(std::string detail) {
 Problem badCsrCall(std::string_view call) {
     return badCsr(std::string(call) + ": " + lastOpenSslError());
 }
-Problem malformed(std::string detail) {
-    return Problem::make(ErrorType::malformed, std::move(detail));
-}
-Problem malformedCall(std::string_view call) {
-    return malformed(std::string(call) + ": " + lastOpenSslError());
-}
-
 struct EkuName {
     std::string_view name;
     std::string_view oid;

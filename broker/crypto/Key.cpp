@@ -1,11 +1,11 @@
 #include "broker/crypto/Key.h"
 
+#include <array>
+#include <functional>
+
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
-
-#include <array>
-#include <functional>
 
 namespace legate::crypto {
 namespace {
@@ -115,7 +115,9 @@ KeyAlgorithm PublicKey::algorithm() const {
     }
 }
 
-int PublicKey::bits() const { return EVP_PKEY_get_bits(key_.get()); }
+int PublicKey::bits() const {
+    return EVP_PKEY_get_bits(key_.get());
+}
 
 std::string PublicKey::curveName() const {
     if (algorithm() != KeyAlgorithm::Ec) {
@@ -150,21 +152,34 @@ bool PublicKey::operator==(const PublicKey& other) const {
 Result<PrivateKey> PrivateKey::generate(KeyType type) {
     EvpPkeyPtr key;
     auto curve = [](const char* name) {
-        return [name](EVP_PKEY_CTX* ctx) {
-            return EVP_PKEY_CTX_set_group_name(ctx, name) > 0;
-        };
+        return [name](EVP_PKEY_CTX* ctx) { return EVP_PKEY_CTX_set_group_name(ctx, name) > 0; };
     };
     auto rsa = [](unsigned bits) {
-        return [bits](EVP_PKEY_CTX* ctx) { return EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) > 0; };
+        return
+            [bits](EVP_PKEY_CTX* ctx) { return EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) > 0; };
     };
     switch (type) {
-        case KeyType::P256: key = generateWith("EC", curve("P-256")); break;
-        case KeyType::P384: key = generateWith("EC", curve("P-384")); break;
-        case KeyType::P521: key = generateWith("EC", curve("P-521")); break;
-        case KeyType::Rsa2048: key = generateWith("RSA", rsa(2048)); break;
-        case KeyType::Rsa3072: key = generateWith("RSA", rsa(3072)); break;
-        case KeyType::Rsa4096: key = generateWith("RSA", rsa(4096)); break;
-        case KeyType::Ed25519: key = generateWith("ED25519", [](EVP_PKEY_CTX*) { return true; }); break;
+        case KeyType::P256:
+            key = generateWith("EC", curve("P-256"));
+            break;
+        case KeyType::P384:
+            key = generateWith("EC", curve("P-384"));
+            break;
+        case KeyType::P521:
+            key = generateWith("EC", curve("P-521"));
+            break;
+        case KeyType::Rsa2048:
+            key = generateWith("RSA", rsa(2048));
+            break;
+        case KeyType::Rsa3072:
+            key = generateWith("RSA", rsa(3072));
+            break;
+        case KeyType::Rsa4096:
+            key = generateWith("RSA", rsa(4096));
+            break;
+        case KeyType::Ed25519:
+            key = generateWith("ED25519", [](EVP_PKEY_CTX*) { return true; });
+            break;
     }
     if (!key) {
         return Problem::make(ErrorType::serverInternal,

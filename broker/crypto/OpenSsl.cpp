@@ -1,10 +1,10 @@
 #include "broker/crypto/OpenSsl.h"
 
+#include <stdexcept>
+
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/rand.h>
-
-#include <stdexcept>
 
 namespace legate::crypto {
 

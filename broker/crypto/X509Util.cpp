@@ -10,18 +10,18 @@
 #include "broker/crypto/Csr.h"
 
 namespace legate::crypto {
+
+acme::Problem malformed(std::string detail) {
+    return acme::Problem::make(acme::ErrorType::malformed, std::move(detail));
+}
+
+acme::Problem malformedCall(std::string_view call) {
+    return malformed(std::string(call) + ": " + lastOpenSslError());
+}
 namespace {
 
 using acme::ErrorType;
 using acme::Problem;
-
-Problem malformed(std::string detail) {
-    return Problem::make(ErrorType::malformed, std::move(detail));
-}
-
-Problem malformedCall(std::string_view call) {
-    return malformed(std::string(call) + ": " + lastOpenSslError());
-}
 
 }  // namespace
 

@@ -15,6 +15,11 @@
 
 namespace legate::crypto {
 
+/// A `malformed` problem with `detail`.
+acme::Problem malformed(std::string detail);
+/// A `malformed` problem naming the failed OpenSSL call and OpenSSL's error queue.
+acme::Problem malformedCall(std::string_view call);
+
 /// An extension with a dotted OID and an opaque DER value, unchecked.
 Result<X509ExtensionPtr> rawExtension(std::string_view oid, bool critical, const Bytes& value);
 

@@ -5,6 +5,7 @@
 
 #include "broker/store/RedisPool.h"
 #include "idO/state/TenantState.h"
+#include "tests/idO/support/RedisSnapshot.h"
 #include "tests/support/RedisServer.h"
 
 namespace legate::ido {
@@ -20,35 +21,8 @@ protected:
             *pool_, TenantKeys(*store::KeyLayout::forTenant("example")), clock_);
     }
 
-    /// Everything in the tenant's Redis keyspace, for "nothing changed" assertions.
-    std::string snapshot() {
-        auto keys = pool_->command({"KEYS", "*"});
-        std::vector<std::string> names;
-        for (const auto& k : keys->elements()) {
-            names.push_back(k.text());
-        }
-        std::sort(names.begin(), names.end());
-        std::string out;
-        for (const auto& k : names) {
-            auto type = pool_->command({"TYPE", k});
-            out += k + "=" + type->text() + ":";
-            if (type->text() == "hash") {
-                for (const auto& [field, value] : fieldsOf(*pool_->command({"HGETALL", k}))) {
-                    out += field + "=" + value + ";";  // sorted: HGETALL order is not stable
-                }
-            } else if (type->text() == "zset") {
-                out += pool_->command({"ZRANGE", k, "0", "-1"})->toString();
-            } else if (type->text() == "set") {
-                out += pool_->command({"SMEMBERS", k})->toString();
-            } else if (type->text() == "stream") {
-                out += std::to_string(*pool_->command({"XLEN", k})->asInteger());
-            } else {
-                out += pool_->command({"GET", k})->toString();
-            }
-            out += "\n";
-        }
-        return out;
-    }
+    /// Everything in Redis but nonces and rate buckets, for "nothing changed" assertions.
+    RedisSnapshot snapshot() { return RedisSnapshot::take(*pool_); }
 
     struct Onboarded {
         std::string ndc;
