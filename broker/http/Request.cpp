@@ -47,9 +47,13 @@ std::string Request::clientAddress() const {
     return raw_.clientAddress().toString();
 }
 
+bool Request::announcesBody(const Poco::Net::HTTPServerRequest& raw) {
+    return raw.getChunkedTransferEncoding() ||
+           (raw.hasContentLength() && raw.getContentLength64() > 0);
+}
+
 bool Request::hasBody() const {
-    return raw_.getChunkedTransferEncoding() ||
-           (raw_.hasContentLength() && raw_.getContentLength64() > 0);
+    return announcesBody(raw_);
 }
 
 bool Request::bodyConsumed() const {

@@ -43,6 +43,8 @@ public:
     /// True when nothing of the request body is left unread on the connection (so the
     /// connection can carry another request).
     bool bodyConsumed() const;
+    /// True when `raw` announces a body (chunked, or a Content-Length above 0).
+    static bool announcesBody(const Poco::Net::HTTPServerRequest& raw);
 
     const std::string& requestId() const { return requestId_; }
     /// "ip:port" of the peer.

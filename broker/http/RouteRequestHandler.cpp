@@ -2,11 +2,15 @@
 
 #include <chrono>
 #include <exception>
+#include <ostream>
 
+#include <Poco/Exception.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include "broker/crypto/OpenSsl.h"
+#include "broker/http/LingeringClose.h"
 #include "broker/http/ProblemResponse.h"
 
 namespace legate::http {
@@ -78,20 +82,41 @@ Response RouteRequestHandler::run(Request& request) {
 
 void RouteRequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                                         Poco::Net::HTTPServerResponse& response) {
+    if (!serve(request, response) || !response.sent()) {
+        return;
+    }
+    // Outside the in-flight count: the answer is out, and Server::stop() ends a linger
+    // at once by shutting the socket down.
+    if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request)) {
+        const LingerOutcome outcome = lingeringClose(impl->socket());
+        if (!outcome.peerClosed) {
+            context_->log.debug("lingering close ended by a bound",
+                                {{"discarded_bytes", outcome.discarded},
+                                 {"client", request.clientAddress().toString()}});
+        }
+    }
+}
+
+bool RouteRequestHandler::serve(Poco::Net::HTTPServerRequest& request,
+                                Poco::Net::HTTPServerResponse& response) {
     InFlight inFlight(context_->inFlight);
     const auto started = std::chrono::steady_clock::now();
     int status = 0;
     std::string requestId;
+    // Until the handler has run, assume an announced body is still on the wire.
+    bool unreadBody = Request::announcesBody(request);
+    const bool isHead = request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD;
     try {
         Request req(request, std::move(params_), context_->maxBodyBytes, newRequestId());
         requestId = req.requestId();
         Response out = run(req);
         status = out.status();
+        unreadBody = !req.bodyConsumed();
         // Unread body bytes would be parsed as the next request: close instead.
-        if (!req.bodyConsumed() || context_->stopping) {
+        if (unreadBody || context_->stopping) {
             response.setKeepAlive(false);
         }
-        writeResponse(out, response);
+        writeResponse(out, response, isHead);
     } catch (const std::exception& e) {
         // The peer went away mid-write, or building the response failed.
         context_->log.warn("request failed",
@@ -100,7 +125,7 @@ void RouteRequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
             try {
                 status = 500;
                 response.setKeepAlive(false);
-                writeResponse(internalError(), response);
+                writeResponse(internalError(), response, isHead);
             } catch (...) {  // nothing more can be said to this client
             }
         }
@@ -114,9 +139,10 @@ void RouteRequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                                    {"status", status},
                                    {"duration_ms", static_cast<double>(elapsed.count()) / 1000.0},
                                    {"client", request.clientAddress().toString()}});
+    return unreadBody;
 }
 
-void writeResponse(const Response& out, Poco::Net::HTTPServerResponse& response) {
+void writeResponse(const Response& out, Poco::Net::HTTPServerResponse& response, bool head) {
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status()));
     for (const auto& [name, value] : out.headers().entries()) {
         if (equalsIgnoreCase(name, "Content-Type")) {
@@ -125,12 +151,23 @@ void writeResponse(const Response& out, Poco::Net::HTTPServerResponse& response)
             response.add(name, value);
         }
     }
-    if (out.status() == 204 || out.status() == 304) {
-        // RFC 9110 §8.6: no Content-Length (and no body) on 204; 304 has no body.
-        response.send();
-        return;
+    // RFC 9110 §8.6: no Content-Length (and no body) on 204; 304 has no body.
+    const bool bodyless = out.status() == 204 || out.status() == 304;
+    if (!bodyless) {
+        response.setChunkedTransferEncoding(false);
+        response.setContentLength64(static_cast<Poco::Int64>(out.body().size()));
     }
-    response.sendBuffer(out.body().data(), out.body().size());
+    // send() rather than sendBuffer(): Poco keeps what either writes in a stream buffer
+    // until the response object dies, after handleRequest; the flush puts the answer on
+    // the wire now, before a lingering close half-closes the socket.
+    std::ostream& stream = response.send();
+    if (!bodyless && !head) {
+        stream.write(out.body().data(), static_cast<std::streamsize>(out.body().size()));
+    }
+    stream.flush();
+    if (!stream) {  // Poco's stream buffers report socket errors as badbit, not exceptions
+        throw Poco::IOException("could not write the response");
+    }
 }
 
 }  // namespace legate::http

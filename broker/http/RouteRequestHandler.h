@@ -6,6 +6,11 @@
 /// Problem into problem+json, turns any exception into a logged 500 `serverInternal`
 /// (the exception text goes to the log, never to the client), writes the Response to
 /// Poco, and writes one access-log line.
+///
+/// When the request body was left unread (a 413, or a handler that never asked for
+/// it), the answer carries `Connection: close` and the connection then ends with a
+/// bounded lingering close (LingeringClose.h), so that a client still uploading reads
+/// the answer instead of a TCP reset.
 
 #include <memory>
 #include <string>
@@ -30,6 +35,9 @@ public:
                        Poco::Net::HTTPServerResponse& response) override;
 
 private:
+    /// Everything but the linger; true when the request body was left unread (the
+    /// connection is then closed after the answer).
+    bool serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
     Response run(Request& request);
 
     std::shared_ptr<RequestContext> context_;
@@ -39,7 +47,8 @@ private:
     std::string routeName_;
 };
 
-/// Writes `out` to the Poco response (status, headers, body; no body for HEAD, 204, 304).
-void writeResponse(const Response& out, Poco::Net::HTTPServerResponse& response);
+/// Writes `out` to the Poco response and flushes it to the socket (status, headers, body;
+/// no body for HEAD requests, 204, 304).  A failed write throws Poco::IOException.
+void writeResponse(const Response& out, Poco::Net::HTTPServerResponse& response, bool head = false);
 
 }  // namespace legate::http
