@@ -1,0 +1,424 @@
+#include "idO/upstream/AcmeClient.h"
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include <openssl/sha.h>
+
+#include "broker/core/Time.h"
+#include "broker/wire/Base64Url.h"
+#include "broker/wire/Eab.h"
+#include "broker/wire/Jwk.h"
+#include "broker/wire/Jws.h"
+#include "broker/wire/StrictJson.h"
+#include "idO/upstream/RetryAfter.h"
+#include "idO/upstream/UpstreamProblem.h"
+
+namespace legate::ido::upstream {
+namespace {
+
+constexpr std::string_view kJoseJson = "application/jose+json";
+constexpr std::string_view kPemChain = "application/pem-certificate-chain";
+/// A CA's JSON answers are small; certificates chains come as PEM, not JSON.
+constexpr size_t kMaxJsonBytes = 1024 * 1024;
+
+const std::set<std::string> kTerminalOrder = {"valid", "invalid", "canceled"};
+const std::set<std::string> kTerminalAuthorization = {"valid", "invalid", "deactivated", "expired",
+                                                      "revoked"};
+
+Result<nlohmann::json> parseBody(const std::string& what, const std::string& body) {
+    auto json = wire::parseStrictJson(body, {.maxBytes = kMaxJsonBytes});
+    if (!json) {
+        return badUpstream(what + " is not JSON: " + json.problem().detail);
+    }
+    return json;
+}
+
+}  // namespace
+
+AcmeClient::AcmeClient(AcmeClientOptions options, crypto::PrivateKey accountKey)
+    : options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : &SystemClock::instance()),
+      accountKey_(std::move(accountKey)),
+      http_(http::HttpClientOptions{.connectTimeout = options_.connectTimeout,
+                                    .totalTimeout = options_.requestTimeout,
+                                    .caBundle = options_.caBundle,
+                                    .sleep = options_.sleep}) {
+    if (!options_.sleep) {
+        options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+    }
+    if (!options_.random) {
+        auto engine = std::make_shared<std::mt19937>(std::random_device{}());
+        options_.random = [engine] {
+            return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
+        };
+    }
+    options_.maxBadNonceAttempts = std::max(1, options_.maxBadNonceAttempts);
+}
+
+AcmeClient::~AcmeClient() = default;
+
+Result<Capabilities> AcmeClient::capabilities() {
+    if (capabilities_) {
+        return *capabilities_;
+    }
+    auto r = http_.get(options_.directoryUrl);
+    if (!r) {
+        return std::move(r).problem();
+    }
+    if (r->status != 200) {
+        return problemFrom("GET", options_.directoryUrl, *r);
+    }
+    auto json = parseBody("directory", r->body);
+    if (!json) {
+        return std::move(json).problem();
+    }
+    auto caps = Capabilities::fromDirectory(*json);
+    if (!caps) {
+        return std::move(caps).problem();
+    }
+    capabilities_ = std::move(*caps);
+    return *capabilities_;
+}
+
+void AcmeClient::keepNonce(const http::ClientResponse& response) {
+    auto nonce = response.headers.get("Replay-Nonce");
+    // RFC 8555 §6.5.1: clients ignore a Replay-Nonce that is not base64url.
+    if (nonce && !nonce->empty() && wire::base64UrlDecode(*nonce).ok()) {
+        nonces_.push_back(*nonce);
+        if (nonces_.size() > 16) {
+            nonces_.erase(nonces_.begin());
+        }
+    }
+}
+
+Result<std::string> AcmeClient::takeNonce() {
+    if (nonces_.empty()) {
+        auto caps = capabilities();
+        if (!caps) {
+            return std::move(caps).problem();
+        }
+        auto r = http_.head(caps->newNonce);
+        if (!r) {
+            return std::move(r).problem();
+        }
+        keepNonce(*r);
+        if (nonces_.empty()) {
+            return badUpstream("HEAD " + caps->newNonce + " gave no Replay-Nonce (HTTP " +
+                               std::to_string(r->status) + ")");
+        }
+    }
+    std::string nonce = std::move(nonces_.back());
+    nonces_.pop_back();
+    return nonce;
+}
+
+acme::Problem AcmeClient::problemFrom(const std::string& method, const std::string& url,
+                                      const http::ClientResponse& response) {
+    std::optional<acme::Problem> problem;
+    if (auto json = wire::parseStrictJson(response.body, {.maxBytes = kMaxJsonBytes})) {
+        problem = acme::Problem::fromJson(*json);
+    }
+    if (!problem) {
+        problem = badUpstream(method + " " + url + ": HTTP " + std::to_string(response.status) +
+                              " without a problem document");
+    } else {
+        problem->status = response.status;
+    }
+    if (lastRetryAfter_ && problem->type == acme::ErrorType::rateLimited) {
+        problem->detail += " (retry after " + toRfc3339(*lastRetryAfter_) + ")";
+    }
+    return *problem;
+}
+
+Result<http::ClientResponse> AcmeClient::post(const std::string& url,
+                                              const std::optional<nlohmann::json>& payload,
+                                              Signer signer, const std::string& accept) {
+    if (signer == Signer::Kid && !accountUrl_) {
+        return acme::Problem::make(acme::ErrorType::serverInternal,
+                                   "upstream ACME client: no account yet (findOrCreateAccount)");
+    }
+    for (int attempt = 1;; ++attempt) {
+        auto nonce = takeNonce();
+        if (!nonce) {
+            return std::move(nonce).problem();
+        }
+        wire::JwsHeader header;
+        header.url = url;
+        header.nonce = std::move(*nonce);
+        if (signer == Signer::Kid) {
+            header.kid = *accountUrl_;
+        }
+        auto body = wire::signJws(accountKey_, payload, header);
+        if (!body) {
+            return std::move(body).problem();
+        }
+        http::Headers headers{{"Content-Type", std::string(kJoseJson)}};
+        if (!accept.empty()) {
+            headers.add("Accept", accept);
+        }
+        auto r = http_.post(url, *body, headers);
+        if (!r) {
+            return std::move(r).problem();
+        }
+        keepNonce(*r);
+        lastRetryAfter_.reset();
+        if (auto value = r->headers.get("Retry-After")) {
+            lastRetryAfter_ = parseRetryAfter(*value, now());
+        }
+        if (r->status < 400) {
+            return std::move(*r);
+        }
+        auto problem = problemFrom("POST", url, *r);
+        if (problem.type == acme::ErrorType::badNonce && attempt < options_.maxBadNonceAttempts) {
+            ++badNonceRetries_;
+            continue;  // the answer carried a fresh nonce (kept above)
+        }
+        return problem;
+    }
+}
+
+Result<AcmeClient::Answer> AcmeClient::postJson(const std::string& url,
+                                                const std::optional<nlohmann::json>& payload,
+                                                Signer signer) {
+    auto r = post(url, payload, signer);
+    if (!r) {
+        return std::move(r).problem();
+    }
+    Answer answer{std::move(*r), nullptr};
+    if (!answer.response.body.empty()) {
+        auto json = parseBody("answer of POST " + url, answer.response.body);
+        if (!json) {
+            return std::move(json).problem();
+        }
+        answer.json = std::move(*json);
+    }
+    return answer;
+}
+
+Result<std::string> AcmeClient::findOrCreateAccount(const std::vector<std::string>& contact,
+                                                    const std::optional<ExternalAccountKey>& eab) {
+    auto caps = capabilities();
+    if (!caps) {
+        return std::move(caps).problem();
+    }
+    const std::string& url = caps->newAccount;
+    auto existing = post(url, nlohmann::json{{"onlyReturnExisting", true}}, Signer::Jwk);
+    if (!existing && existing.problem().type != acme::ErrorType::accountDoesNotExist) {
+        return std::move(existing).problem();
+    }
+    if (!existing) {
+        nlohmann::json payload = {{"termsOfServiceAgreed", true}};
+        if (!contact.empty()) {
+            payload["contact"] = contact;
+        }
+        if (eab) {
+            auto binding = wire::createExternalAccountBinding(accountKey_.publicKey(), eab->keyId,
+                                                              eab->hmacKey, url);
+            if (!binding) {
+                return std::move(binding).problem();
+            }
+            payload["externalAccountBinding"] = std::move(*binding);
+        }
+        existing = post(url, payload, Signer::Jwk);
+        if (!existing) {
+            return std::move(existing).problem();
+        }
+    }
+    auto location = existing->headers.get("Location");
+    if (!location || location->empty()) {
+        return badUpstream("newAccount answer (HTTP " + std::to_string(existing->status) +
+                           ") has no Location");
+    }
+    accountUrl_ = *location;
+    return *location;
+}
+
+Result<OrderHandle> AcmeClient::newOrder(const NewOrderRequest& request) {
+    auto caps = capabilities();
+    if (!caps) {
+        return std::move(caps).problem();
+    }
+    if (!request.extra.is_null() && !request.extra.is_object()) {
+        return acme::Problem::make(acme::ErrorType::serverInternal,
+                                   "newOrder extra members must be a JSON object");
+    }
+    nlohmann::json payload = request.extra.is_object() ? request.extra : nlohmann::json::object();
+    payload["identifiers"] = nlohmann::json::array();
+    for (const auto& id : request.identifiers) {
+        payload["identifiers"].push_back(id.toJson());
+    }
+    payload.erase("notBefore");
+    payload.erase("notAfter");
+    if (request.notBefore) {
+        payload["notBefore"] = toRfc3339(*request.notBefore);
+    }
+    if (request.notAfter) {
+        payload["notAfter"] = toRfc3339(*request.notAfter);
+    }
+    auto answer = postJson(caps->newOrder, payload);
+    if (!answer) {
+        return std::move(answer).problem();
+    }
+    auto location = answer->response.headers.get("Location");
+    if (!location || location->empty()) {
+        return badUpstream("newOrder answer has no Location");
+    }
+    auto order = Order::fromJson(answer->json);
+    if (!order) {
+        return std::move(order).problem();
+    }
+    return OrderHandle{*location, std::move(*order)};
+}
+
+Result<Order> AcmeClient::fetchOrder(const std::string& url) {
+    auto answer = postJson(url, std::nullopt);
+    if (!answer) {
+        return std::move(answer).problem();
+    }
+    return Order::fromJson(answer->json);
+}
+
+Result<Authorization> AcmeClient::fetchAuthorization(const std::string& url) {
+    auto answer = postJson(url, std::nullopt);
+    if (!answer) {
+        return std::move(answer).problem();
+    }
+    return Authorization::fromJson(answer->json);
+}
+
+Result<std::string> AcmeClient::keyAuthorization(const std::string& token) const {
+    auto thumbprint = wire::jwkThumbprint(accountKey_.publicKey());
+    if (!thumbprint) {
+        return std::move(thumbprint).problem();
+    }
+    return token + "." + *thumbprint;
+}
+
+Result<std::string> AcmeClient::dns01TxtValue(const std::string& token) const {
+    auto keyAuth = keyAuthorization(token);
+    if (!keyAuth) {
+        return std::move(keyAuth).problem();
+    }
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(keyAuth->data()), keyAuth->size(), digest);
+    return wire::base64UrlEncode(std::span<const unsigned char>(digest, sizeof digest));
+}
+
+Result<Challenge> AcmeClient::respondToChallenge(const std::string& url) {
+    auto answer = postJson(url, nlohmann::json::object());
+    if (!answer) {
+        return std::move(answer).problem();
+    }
+    return Challenge::fromJson(answer->json);
+}
+
+bool AcmeClient::waitBeforePoll(std::chrono::milliseconds& interval, TimePoint deadline) {
+    const double factor =
+        1.0 + options_.poll.jitter * (2.0 * options_.random() - 1.0);  // [1-j, 1+j)
+    auto wait = std::chrono::milliseconds(
+        static_cast<int64_t>(static_cast<double>(interval.count()) * std::max(0.0, factor)));
+    const TimePoint start = now();
+    if (lastRetryAfter_ && *lastRetryAfter_ > start) {
+        wait =
+            std::max(wait, std::chrono::ceil<std::chrono::milliseconds>(*lastRetryAfter_ - start));
+    }
+    if (start + wait > deadline) {
+        return false;
+    }
+    options_.sleep(wait);
+    interval = std::min(interval * 2, options_.poll.maxInterval);
+    return true;
+}
+
+Result<Order> AcmeClient::pollOrder(const std::string& url, const std::set<std::string>& wanted) {
+    const TimePoint deadline = now() + options_.poll.maxTotal;
+    auto interval = options_.poll.initialInterval;
+    for (;;) {
+        auto order = fetchOrder(url);
+        if (!order) {
+            return order;
+        }
+        if (wanted.contains(order->status) || kTerminalOrder.contains(order->status)) {
+            return order;
+        }
+        if (!waitBeforePoll(interval, deadline)) {
+            return acme::Problem::make(acme::ErrorType::serverInternal,
+                                       "upstream order " + url + " still '" + order->status +
+                                           "' when the polling time ran out",
+                                       504);
+        }
+    }
+}
+
+Result<Authorization> AcmeClient::pollAuthorization(const std::string& url,
+                                                    const std::set<std::string>& wanted) {
+    const TimePoint deadline = now() + options_.poll.maxTotal;
+    auto interval = options_.poll.initialInterval;
+    for (;;) {
+        auto authz = fetchAuthorization(url);
+        if (!authz) {
+            return authz;
+        }
+        if (wanted.contains(authz->status) || kTerminalAuthorization.contains(authz->status)) {
+            return authz;
+        }
+        if (!waitBeforePoll(interval, deadline)) {
+            return acme::Problem::make(acme::ErrorType::serverInternal,
+                                       "upstream authorization " + url + " still '" +
+                                           authz->status + "' when the polling time ran out",
+                                       504);
+        }
+    }
+}
+
+Result<Order> AcmeClient::finalize(const std::string& finalizeUrl, const crypto::Bytes& csrDer) {
+    auto answer = postJson(finalizeUrl, nlohmann::json{{"csr", wire::base64UrlEncode(csrDer)}});
+    if (!answer) {
+        return std::move(answer).problem();
+    }
+    return Order::fromJson(answer->json);
+}
+
+Result<CertificateChain> AcmeClient::downloadCertificate(const std::string& url) {
+    auto r = post(url, std::nullopt, Signer::Kid, std::string(kPemChain));
+    if (!r) {
+        return std::move(r).problem();
+    }
+    auto chain = crypto::parsePemChain(r->body);
+    if (!chain) {
+        return badUpstream("certificate at " + url + ": " + chain.problem().detail);
+    }
+    return CertificateChain{std::move(r->body), std::move(*chain)};
+}
+
+Result<Order> AcmeClient::cancelOrder(const std::string& orderUrl) {
+    auto answer = postJson(orderUrl, nlohmann::json{{"status", "canceled"}});
+    if (!answer) {
+        return std::move(answer).problem();
+    }
+    return Order::fromJson(answer->json);
+}
+
+Status AcmeClient::revokeCertificate(const crypto::Bytes& certificateDer,
+                                     std::optional<int> reason) {
+    auto caps = capabilities();
+    if (!caps) {
+        return std::move(caps).problem();
+    }
+    if (caps->revokeCert.empty()) {
+        return badUpstream("directory has no revokeCert");
+    }
+    nlohmann::json payload = {{"certificate", wire::base64UrlEncode(certificateDer)}};
+    if (reason) {
+        payload["reason"] = *reason;
+    }
+    auto r = post(caps->revokeCert, payload, Signer::Kid);
+    if (!r) {
+        return std::move(r).problem();
+    }
+    return okStatus();
+}
+
+}  // namespace legate::ido::upstream
