@@ -133,7 +133,8 @@ Status expect(const CommandLine& line, size_t words, std::initializer_list<const
     if (line.words.size() != words) {
         return usageError("wrong number of arguments for '" + command + "'");
     }
-    for (const auto& [name, values] : line.options) {
+    for (const auto& option : line.options) {
+        const std::string& name = option.first;  // a plain reference: lambdas may capture it
         if (kGlobalOptions.count(name) != 0) {
             continue;
         }
