@@ -24,13 +24,22 @@ public:
     }
     bool wait(std::chrono::milliseconds limit = std::chrono::seconds(30)) {
         std::unique_lock lock(mutex_);
+        ++waiting_;
+        cv_.notify_all();
         return cv_.wait_for(lock, limit, [this] { return open_; });
+    }
+    /// Handlers that have reached wait() (so they are past the server's shutdown
+    /// check and really running, which inFlight() alone does not tell).
+    int waiting() {
+        std::lock_guard lock(mutex_);
+        return waiting_;
     }
 
 private:
     std::mutex mutex_;
     std::condition_variable cv_;
     bool open_ = false;
+    int waiting_ = 0;
 };
 
 /// A Poco channel keeping the formatted lines, readable while servers log.

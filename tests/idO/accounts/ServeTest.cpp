@@ -92,9 +92,10 @@ TEST_F(ServeTest, ServesTheDirectoryAndStopsCleanlyOnSigterm) {
     legate::test::Process process(
         {LEGATE_IDO_BINARY, "serve", "--config", (dir_ / "ido.json").string()}, dir_ / "out.log");
     std::smatch ready;
+    std::string log;  // outlives the match: `ready` points into it
     const std::regex kReady(R"("message":"ready".*"acme_port":(\d+).*"admin_port":(\d+))");
     ASSERT_TRUE(eventually([&] {
-        const std::string log = output();
+        log = output();
         return std::regex_search(log, ready, kReady);
     })) << output();
     const std::string acmePort = ready[1];
