@@ -5,8 +5,10 @@ namespace {
 
 std::string describe(const nlohmann::json& v) {
     switch (v.type()) {
-        case nlohmann::json::value_t::null: return "null";
-        case nlohmann::json::value_t::boolean: return v.get<bool>() ? "true" : "false";
+        case nlohmann::json::value_t::null:
+            return "null";
+        case nlohmann::json::value_t::boolean:
+            return v.get<bool>() ? "true" : "false";
         case nlohmann::json::value_t::string: {
             std::string s = v.get<std::string>();
             if (s.size() > 40) {
@@ -14,9 +16,12 @@ std::string describe(const nlohmann::json& v) {
             }
             return nlohmann::json(s).dump();
         }
-        case nlohmann::json::value_t::object: return "an object";
-        case nlohmann::json::value_t::array: return "an array";
-        default: return v.dump();
+        case nlohmann::json::value_t::object:
+            return "an object";
+        case nlohmann::json::value_t::array:
+            return "an array";
+        default:
+            return v.dump();
     }
 }
 
@@ -92,7 +97,9 @@ bool ConfigNode::has(const std::string& member) const {
     return value_->is_object() && value_->contains(member);
 }
 
-void ConfigNode::fail(const std::string& message) const { reader_->record(path_, message); }
+void ConfigNode::fail(const std::string& message) const {
+    reader_->record(path_, message);
+}
 
 void ConfigNode::fail(const std::string& member, const std::string& message) const {
     reader_->record(childPath(member), message);
@@ -188,7 +195,8 @@ std::vector<std::string> ConfigNode::strings(const std::string& name, bool allow
     std::vector<std::string> out;
     for (const auto& item : array(name, allowEmpty)) {
         if (!item.json().is_string() || item.json().get<std::string>().empty()) {
-            reader_->record(item.path(), "expected a non-empty string, got " + describe(item.json()));
+            reader_->record(item.path(),
+                            "expected a non-empty string, got " + describe(item.json()));
             continue;
         }
         out.push_back(item.json().get<std::string>());

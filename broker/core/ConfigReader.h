@@ -13,7 +13,6 @@
 ///     for (auto& t : tenants) { auto name = t.string("name"); }
 ///     if (auto problems = r.finish(); !problems.empty()) ...
 
-#include <nlohmann/json.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -22,6 +21,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace legate {
 

@@ -45,13 +45,12 @@ constexpr std::array kTypes = {
     TypeInfo{ErrorType::unsupportedIdentifier, "unsupportedIdentifier", 400,
              "Unsupported identifier type"},
     TypeInfo{ErrorType::userActionRequired, "userActionRequired", 403, "User action required"},
-    TypeInfo{ErrorType::autoRenewalCanceled, "autoRenewalCanceled", 403,
-             "Auto-renewal canceled"},
+    TypeInfo{ErrorType::autoRenewalCanceled, "autoRenewalCanceled", 403, "Auto-renewal canceled"},
     TypeInfo{ErrorType::autoRenewalExpired, "autoRenewalExpired", 403, "Auto-renewal expired"},
     TypeInfo{ErrorType::autoRenewalCancellationInvalid, "autoRenewalCancellationInvalid", 400,
              "Cancellation not allowed in this state"},
-    TypeInfo{ErrorType::autoRenewalRevocationNotSupported, "autoRenewalRevocationNotSupported",
-             403, "Revocation of STAR certificates is not supported"},
+    TypeInfo{ErrorType::autoRenewalRevocationNotSupported, "autoRenewalRevocationNotSupported", 403,
+             "Revocation of STAR certificates is not supported"},
     TypeInfo{ErrorType::unknownDelegation, "unknownDelegation", 403, "Unknown delegation"},
     TypeInfo{ErrorType::alreadyReplaced, "alreadyReplaced", 409, "Certificate already replaced"},
 };
@@ -80,9 +79,13 @@ const std::vector<ErrorType>& allErrorTypes() {
     return all;
 }
 
-std::string_view errorName(ErrorType type) { return info(type).name; }
+std::string_view errorName(ErrorType type) {
+    return info(type).name;
+}
 
-std::string urnOf(ErrorType type) { return std::string(kUrnPrefix) + std::string(errorName(type)); }
+std::string urnOf(ErrorType type) {
+    return std::string(kUrnPrefix) + std::string(errorName(type));
+}
 
 std::optional<ErrorType> errorTypeFromUrn(std::string_view urn) {
     if (!urn.starts_with(kUrnPrefix)) {
@@ -97,7 +100,9 @@ std::optional<ErrorType> errorTypeFromUrn(std::string_view urn) {
     return std::nullopt;
 }
 
-int defaultStatus(ErrorType type) { return info(type).status; }
+int defaultStatus(ErrorType type) {
+    return info(type).status;
+}
 
 Problem Problem::make(ErrorType type, std::string detail) {
     return make(type, std::move(detail), defaultStatus(type));
@@ -161,7 +166,8 @@ std::optional<Problem> Problem::fromJson(const nlohmann::json& doc) {
         const auto& id = doc["identifier"];
         if (id.contains("type") && id["type"].is_string() && id.contains("value") &&
             id["value"].is_string()) {
-            p.identifier = Identifier{id["type"].get<std::string>(), id["value"].get<std::string>()};
+            p.identifier =
+                Identifier{id["type"].get<std::string>(), id["value"].get<std::string>()};
         }
     }
     if (doc.contains("subproblems") && doc["subproblems"].is_array()) {

@@ -5,11 +5,12 @@
 /// place (broker/http/ProblemResponse).  Every error URN registered by RFC 8555,
 /// RFC 8739, RFC 9115 and RFC 9773 has an `ErrorType` and a default HTTP status.
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace legate::acme {
 

@@ -55,15 +55,17 @@ private:
 /// Success carries nothing: `Status` is `Result<void>` in spirit.
 struct Ok {};
 using Status = Result<Ok>;
-inline Status okStatus() { return Ok{}; }
+inline Status okStatus() {
+    return Ok{};
+}
 
 }  // namespace legate
 
 /// Propagates a failed Result out of the enclosing function, which must return a Result.
-#define LEGATE_TRY(expr)                                      \
-    do {                                                      \
-        auto&& legate_try_result_ = (expr);                   \
-        if (!legate_try_result_.ok()) {                       \
-            return std::move(legate_try_result_).problem();   \
-        }                                                     \
+#define LEGATE_TRY(expr)                                    \
+    do {                                                    \
+        auto&& legate_try_result_ = (expr);                 \
+        if (!legate_try_result_.ok()) {                     \
+            return std::move(legate_try_result_).problem(); \
+        }                                                   \
     } while (false)

@@ -29,7 +29,8 @@ ListenerConfig readListener(const ConfigNode& node, int defaultPort) {
 }
 
 bool isHttpsUrlWithoutTrailingSlash(const std::string& url) {
-    static const std::regex kUrl(R"(^https://[A-Za-z0-9.\-\[\]:]+(:[0-9]{1,5})?(/[A-Za-z0-9._~\-/]*)?$)");
+    static const std::regex kUrl(
+        R"(^https://[A-Za-z0-9.\-\[\]:]+(:[0-9]{1,5})?(/[A-Za-z0-9._~\-/]*)?$)");
     return std::regex_match(url, kUrl) && !url.ends_with("/");
 }
 
@@ -167,12 +168,13 @@ std::variant<ServeConfig, ConfigErrors> parseServeConfig(const nlohmann::json& d
     }
 
     if (auto log = root.optionalObject("log")) {
-        static const std::set<std::string> kLevels = {"fatal", "critical", "error", "warning",
+        static const std::set<std::string> kLevels = {"fatal",  "critical",    "error", "warning",
                                                       "notice", "information", "debug", "trace"};
         c.log.level = log->string("level", c.log.level);
         if (!kLevels.contains(c.log.level)) {
-            log->fail("level", "expected one of fatal, critical, error, warning, notice, "
-                               "information, debug, trace");
+            log->fail("level",
+                      "expected one of fatal, critical, error, warning, notice, "
+                      "information, debug, trace");
         }
         c.log.file = resolve(baseDir, log->string("file", ""));
     }

@@ -12,12 +12,13 @@
 ///       "tenants": [{"name": "example", "star": {"min-lifetime": 3600, "max-duration": 2592000}}]
 ///     }
 
-#include <nlohmann/json.hpp>
 #include <cstdint>
 #include <optional>
-#include <variant>
 #include <string>
+#include <variant>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "broker/core/Result.h"
 

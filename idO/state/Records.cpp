@@ -67,8 +67,8 @@ std::optional<NdcRecord> NdcRecord::fromFields(std::string id, const FieldMap& f
     if (f.empty()) {
         return std::nullopt;
     }
-    return NdcRecord{std::move(id),         get(f, "name"),    get(f, "contact"),
-                     get(f, "eab_kid"),     get(f, "account"), timeFromField(get(f, "created"))};
+    return NdcRecord{std::move(id),     get(f, "name"),    get(f, "contact"),
+                     get(f, "eab_kid"), get(f, "account"), timeFromField(get(f, "created"))};
 }
 
 std::optional<EabRecord> EabRecord::fromFields(std::string kid, const FieldMap& f) {

@@ -2,11 +2,12 @@
 /// The records `ido` keeps in Redis, one struct per Redis hash (docs/state.md), with
 /// their conversion to and from hash fields.  Times are stored as Unix seconds.
 
-#include <nlohmann/json.hpp>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "broker/core/Clock.h"
 #include "broker/core/Problem.h"

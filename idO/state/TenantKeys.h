@@ -36,9 +36,7 @@ public:
     std::string accountOrders(std::string_view id) const {
         return part("acct:" + std::string(id) + ":orders");
     }
-    std::string delegation(std::string_view id) const {
-        return part("deleg:" + std::string(id));
-    }
+    std::string delegation(std::string_view id) const { return part("deleg:" + std::string(id)); }
     std::string delegationOrders(std::string_view id) const {
         return part("deleg:" + std::string(id) + ":orders");
     }

@@ -11,9 +11,13 @@ namespace {
 using acme::ErrorType;
 using acme::Problem;
 
-std::string jsonText(const nlohmann::json& doc) { return doc.is_null() ? "" : doc.dump(); }
+std::string jsonText(const nlohmann::json& doc) {
+    return doc.is_null() ? "" : doc.dump();
+}
 
-std::string optionalTime(const std::optional<TimePoint>& t) { return t ? timeField(*t) : ""; }
+std::string optionalTime(const std::optional<TimePoint>& t) {
+    return t ? timeField(*t) : "";
+}
 
 Problem unexpected(const std::string& what, const store::RedisReply& reply) {
     return Problem::make(ErrorType::serverInternal,
@@ -22,7 +26,9 @@ Problem unexpected(const std::string& what, const store::RedisReply& reply) {
 
 }  // namespace
 
-std::string newId() { return wire::base64UrlEncode(crypto::randomBytes(16)); }
+std::string newId() {
+    return wire::base64UrlEncode(crypto::randomBytes(16));
+}
 
 TenantState::TenantState(store::RedisPool& pool, TenantKeys keys, const Clock& clock)
     : pool_(pool), keys_(std::move(keys)), clock_(clock) {}
@@ -56,11 +62,10 @@ Result<TenantState::NewNdc> TenantState::createNdc(const std::string& name,
     out.ndc.eabKid = newId();
     out.ndc.created = clock_.now();
     out.hmacKey = wire::base64UrlEncode(crypto::randomBytes(32));
-    auto outcome = run(scripts::createNdc(),
-                       {keys_.ndc(out.ndc.id), keys_.ndcs(), keys_.eab(out.ndc.eabKid),
-                        keys_.auditStream()},
-                       {out.ndc.id, name, contact, out.ndc.eabKid, out.hmacKey,
-                        timeField(out.ndc.created)});
+    auto outcome =
+        run(scripts::createNdc(),
+            {keys_.ndc(out.ndc.id), keys_.ndcs(), keys_.eab(out.ndc.eabKid), keys_.auditStream()},
+            {out.ndc.id, name, contact, out.ndc.eabKid, out.hmacKey, timeField(out.ndc.created)});
     LEGATE_TRY(outcome);
     // "exists" can only be our own first attempt (128-bit random ids), seen on a retry.
     return out;
@@ -124,13 +129,12 @@ Result<Outcome> TenantState::bindAccount(AccountRecord& account, const std::stri
     account.eabKid = eabKid;
     account.status = "valid";
     account.created = clock_.now();
-    auto outcome = run(scripts::bindAccount(),
-                       {keys_.eab(eabKid), keys_.account(account.id),
-                        keys_.accountByKey(account.thumbprint), keys_.ndc(account.ndcId),
-                        keys_.auditStream()},
-                       {account.id, account.jwk.dump(), account.thumbprint,
-                        nlohmann::json(account.contact).dump(), timeField(account.created),
-                        account.ndcId, eabKid});
+    auto outcome = run(
+        scripts::bindAccount(),
+        {keys_.eab(eabKid), keys_.account(account.id), keys_.accountByKey(account.thumbprint),
+         keys_.ndc(account.ndcId), keys_.auditStream()},
+        {account.id, account.jwk.dump(), account.thumbprint, nlohmann::json(account.contact).dump(),
+         timeField(account.created), account.ndcId, eabKid});
     LEGATE_TRY(outcome);
     if (outcome->reason == "key-exists" && outcome->detail == account.id) {
         return Outcome{"ok", ""};  // our own first attempt, seen on a retry
@@ -184,11 +188,10 @@ Result<std::optional<DelegationRecord>> TenantState::delegation(const std::strin
 
 namespace {
 
-Result<Page> pageOf(store::RedisPool& pool, const std::string& key, int64_t offset,
-                    int64_t limit) {
+Result<Page> pageOf(store::RedisPool& pool, const std::string& key, int64_t offset, int64_t limit) {
     // One more than asked tells whether a next page exists.
-    auto reply = store::rejectErrorReply(pool.command(
-        {"ZRANGE", key, std::to_string(offset), std::to_string(offset + limit)}));
+    auto reply = store::rejectErrorReply(
+        pool.command({"ZRANGE", key, std::to_string(offset), std::to_string(offset + limit)}));
     LEGATE_TRY(reply);
     Page page;
     for (const auto& e : reply->elements()) {
@@ -232,18 +235,17 @@ Result<Outcome> TenantState::createOrder(OrderRecord& o) {
             endDate = timeField(*t);
         }
     }
-    const bool allowGet = o.star() ? o.autoRenewal.value("allow-certificate-get", false)
-                                   : o.allowCertificateGet;
+    const bool allowGet =
+        o.star() ? o.autoRenewal.value("allow-certificate-get", false) : o.allowCertificateGet;
     o.allowCertificateGet = allowGet;
-    auto outcome = run(scripts::createOrder(),
-                       {keys_.order(o.id), keys_.accountOrders(o.accountId),
-                        keys_.delegationOrders(o.delegationId), keys_.delegation(o.delegationId),
-                        keys_.account(o.accountId), keys_.certificate(o.certToken),
-                        keys_.auditStream()},
-                       {o.id, o.accountId, o.delegationId, ids.dump(), jsonText(o.autoRenewal),
-                        o.allowCertificateGet ? "1" : "0", optionalTime(o.notBefore),
-                        optionalTime(o.notAfter), timeField(o.expires), timeField(o.created),
-                        o.certToken, o.star() ? "1" : "0", endDate});
+    auto outcome = run(
+        scripts::createOrder(),
+        {keys_.order(o.id), keys_.accountOrders(o.accountId),
+         keys_.delegationOrders(o.delegationId), keys_.delegation(o.delegationId),
+         keys_.account(o.accountId), keys_.certificate(o.certToken), keys_.auditStream()},
+        {o.id, o.accountId, o.delegationId, ids.dump(), jsonText(o.autoRenewal),
+         o.allowCertificateGet ? "1" : "0", optionalTime(o.notBefore), optionalTime(o.notAfter),
+         timeField(o.expires), timeField(o.created), o.certToken, o.star() ? "1" : "0", endDate});
     LEGATE_TRY(outcome);
     if (outcome->reason == "exists") {
         return Outcome{"ok", ""};  // our own first attempt, seen on a retry
@@ -263,8 +265,7 @@ Result<Page> TenantState::ordersOfAccount(const std::string& accountId, int64_t 
 }
 
 Result<std::vector<std::string>> TenantState::ordersOfDelegation(const std::string& id) {
-    auto reply =
-        store::rejectErrorReply(pool_.command({"SMEMBERS", keys_.delegationOrders(id)}));
+    auto reply = store::rejectErrorReply(pool_.command({"SMEMBERS", keys_.delegationOrders(id)}));
     LEGATE_TRY(reply);
     std::vector<std::string> out;
     for (const auto& e : reply->elements()) {
@@ -287,10 +288,10 @@ Result<Outcome> TenantState::cancelOrder(const std::string& id) {
     auto o = order(id);
     LEGATE_TRY(o);
     const std::string token = *o ? (*o)->certToken : std::string();
-    return run(scripts::cancelOrder(),
-               {keys_.order(id), keys_.certificate(token), keys_.relayStream(),
-                keys_.auditStream()},
-               {id, now(), keys_.eventsChannel()});
+    return run(
+        scripts::cancelOrder(),
+        {keys_.order(id), keys_.certificate(token), keys_.relayStream(), keys_.auditStream()},
+        {id, now(), keys_.eventsChannel()});
 }
 
 Result<Outcome> TenantState::failOrder(const std::string& id, const Problem& problem) {
@@ -325,9 +326,9 @@ Result<Outcome> TenantState::publishCertificate(const std::string& token, const 
 
 Result<std::optional<std::chrono::milliseconds>> TenantState::takeToken(
     const std::string& accountId, int ratePerSecond, int burst) {
-    const auto nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           clock_.now().time_since_epoch())
-                           .count();
+    const auto nowMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
+            .count();
     auto reply = store::rejectErrorReply(scripts::takeToken().run(
         pool_, {keys_.rateLimit(accountId)},
         {std::to_string(ratePerSecond), std::to_string(burst), std::to_string(nowMs)},

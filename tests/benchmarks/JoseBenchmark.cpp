@@ -33,7 +33,9 @@ Fixture make(crypto::KeyType type) {
         {"identifiers", {{{"type", "dns"}, {"value", "abc.ido.example"}}}},
         {"delegation", "https://ido.example/acme/example/delegation/0123456789abcdefABCDEF"},
         {"auto-renewal",
-         {{"end-date", "2030-01-01T00:00:00Z"}, {"lifetime", 86400}, {"allow-certificate-get", true}}}};
+         {{"end-date", "2030-01-01T00:00:00Z"},
+          {"lifetime", 86400},
+          {"allow-certificate-get", true}}}};
     auto body = wire::signJws(key, payload, h).value();
     auto jws = wire::Jws::parse(body).value();
     crypto::Bytes der;
@@ -58,9 +60,12 @@ Fixture make(crypto::KeyType type) {
 
 const EVP_MD* digestFor(crypto::KeyType type) {
     switch (type) {
-        case crypto::KeyType::P384: return EVP_sha384();
-        case crypto::KeyType::Ed25519: return nullptr;
-        default: return EVP_sha256();
+        case crypto::KeyType::P384:
+            return EVP_sha384();
+        case crypto::KeyType::Ed25519:
+            return nullptr;
+        default:
+            return EVP_sha256();
     }
 }
 
@@ -71,9 +76,9 @@ void openSslVerify(benchmark::State& state, crypto::KeyType type) {
     for (auto _ : state) {
         crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
         EVP_DigestVerifyInit(ctx.get(), nullptr, digestFor(type), nullptr, pub.get());
-        const int ok = EVP_DigestVerify(ctx.get(), f.der.data(), f.der.size(),
-                                        reinterpret_cast<const unsigned char*>(input.data()),
-                                        input.size());
+        const int ok =
+            EVP_DigestVerify(ctx.get(), f.der.data(), f.der.size(),
+                             reinterpret_cast<const unsigned char*>(input.data()), input.size());
         benchmark::DoNotOptimize(ok);
     }
 }

@@ -6,10 +6,9 @@
 //
 // usage: publication_bench_server OUTDIR   (writes OUTDIR/url, OUTDIR/chain.pem, OUTDIR/ca.pem)
 
-#include <signal.h>
-
 #include <fstream>
 #include <iostream>
+#include <signal.h>
 
 #include "broker/core/Time.h"
 #include "broker/crypto/CertificateBuilder.h"

@@ -74,7 +74,8 @@ TEST(ServeConfig, MissingSectionsAndConflicts) {
     doc.erase("redis");
     doc["tenants"].push_back({{"name", "example"}});
     doc["admin"]["token-file"] = "/nonexistent";
-    doc["acme"]["tls"] = {{"certificate", "/nonexistent/chain.pem"}, {"key", "/nonexistent/key.pem"}};
+    doc["acme"]["tls"] = {{"certificate", "/nonexistent/chain.pem"},
+                          {"key", "/nonexistent/key.pem"}};
     const auto problems = problemsOf(doc);
     EXPECT_TRUE(mentions(problems, "/redis: missing"));
     EXPECT_TRUE(mentions(problems, "/tenants/1/name: duplicate tenant"));

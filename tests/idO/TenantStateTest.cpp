@@ -144,8 +144,7 @@ TEST_F(TenantStateTest, OrderLifecycleFinalizePublishCancel) {
     auto order = starOrder(o);
     ASSERT_TRUE(state_->createOrder(order)->ok());
     EXPECT_EQ(state_->order(order.id).value()->status, "ready");
-    EXPECT_EQ(state_->ordersOfAccount(o.account, 0, 10)->ids,
-              std::vector<std::string>{order.id});
+    EXPECT_EQ(state_->ordersOfAccount(o.account, 0, 10)->ids, std::vector<std::string>{order.id});
     EXPECT_EQ(state_->certificate(order.certToken).value()->state, "pending");
 
     // Cancel is only for valid STAR orders.
@@ -162,7 +161,8 @@ TEST_F(TenantStateTest, OrderLifecycleFinalizePublishCancel) {
 
     const TimePoint nb = clock_.now();
     const TimePoint na = nb + std::chrono::hours(48);
-    auto published = state_->publishCertificate(order.certToken, "PEM", nb, na, nb + std::chrono::hours(24));
+    auto published =
+        state_->publishCertificate(order.certToken, "PEM", nb, na, nb + std::chrono::hours(24));
     ASSERT_TRUE(published->ok());
     EXPECT_EQ(published->detail, "1");
     EXPECT_EQ(state_->order(order.id).value()->status, "valid");
@@ -178,8 +178,7 @@ TEST_F(TenantStateTest, OrderLifecycleFinalizePublishCancel) {
     EXPECT_EQ(state_->order(order.id).value()->status, "canceled");
     EXPECT_EQ(state_->certificate(order.certToken).value()->state, "canceled");
     // A canceled publication is never re-published.
-    EXPECT_EQ(state_->publishCertificate(order.certToken, "PEM2", nb, na, {})->reason,
-              "canceled");
+    EXPECT_EQ(state_->publishCertificate(order.certToken, "PEM2", nb, na, {})->reason, "canceled");
 }
 
 TEST_F(TenantStateTest, RejectedFinalizeRecordsTheProblem) {
@@ -201,8 +200,9 @@ TEST_F(TenantStateTest, TerminationCancelsLiveOrdersAndQueuesUpstreamWork) {
     ASSERT_TRUE(state_->createOrder(live)->ok());
     ASSERT_TRUE(state_->createOrder(ready)->ok());
     ASSERT_TRUE(state_->acceptFinalize(live.id, "Q1NS")->ok());
-    ASSERT_TRUE(state_->publishCertificate(live.certToken, "PEM", clock_.now(),
-                                           clock_.now() + std::chrono::hours(1), {})
+    ASSERT_TRUE(state_
+                    ->publishCertificate(live.certToken, "PEM", clock_.now(),
+                                         clock_.now() + std::chrono::hours(1), {})
                     ->ok());
 
     auto ended = state_->terminateDelegation(o.delegation);

@@ -72,8 +72,8 @@ protected:
     }
 
     /// Stores a certificate for the order's publication, as the upstream side will.
-    void publishFor(const std::string& orderUrl, const crypto::PublicKey& key,
-                    TimePoint notBefore, TimePoint notAfter) {
+    void publishFor(const std::string& orderUrl, const crypto::PublicKey& key, TimePoint notBefore,
+                    TimePoint notAfter) {
         const std::string id = orderUrl.substr(orderUrl.rfind('/') + 1);
         auto order = state_->order(id);
         ASSERT_TRUE(order.ok() && order->has_value());
@@ -90,9 +90,9 @@ protected:
                         .serverAuth()
                         .issuedBy(key, *ca, *caKey);
         ASSERT_TRUE(leaf.ok()) << leaf.problem().detail;
-        auto published = state_->publishCertificate((*order)->certToken,
-                                                    leaf->toPem() + ca->toPem(), notBefore,
-                                                    notAfter, notBefore + std::chrono::hours(1));
+        auto published =
+            state_->publishCertificate((*order)->certToken, leaf->toPem() + ca->toPem(), notBefore,
+                                       notAfter, notBefore + std::chrono::hours(1));
         ASSERT_TRUE(published.ok() && published->ok());
     }
 
@@ -122,6 +122,13 @@ BuiltCsr csrFor(const json& delegationObject) {
     return {std::move(key).value(), wire::base64UrlEncode(csr->der())};
 }
 
+/// A non-STAR newOrder payload for abc.ido.example under `delegationUrl`.
+json nonStarOrder(const std::string& delegationUrl) {
+    return {{"identifiers", {{{"type", "dns"}, {"value", "abc.ido.example"}}}},
+            {"delegation", delegationUrl},
+            {"allow-certificate-get", true}};
+}
+
 TEST_F(EndToEnd, NdcOnboardsOrdersAndFetchesItsStarCertificate) {
     auto [ndcInfo, delegationUrl] = onboard();
     IndependentNdc ndc(ido_->directoryUrl(), ido_->caFile());
@@ -140,13 +147,12 @@ TEST_F(EndToEnd, NdcOnboardsOrdersAndFetchesItsStarCertificate) {
     auto csr = csrFor(delegation.json());
 
     const auto endDate = toRfc3339(std::chrono::system_clock::now() + std::chrono::hours(24));
-    auto order = ndc.post(ndc.directory()["newOrder"],
-                          json{{"identifiers", {{{"type", "dns"}, {"value", "abc.ido.example"}}}},
-                               {"delegation", delegationUrl},
-                               {"auto-renewal",
-                                {{"end-date", endDate},
-                                 {"lifetime", 3600},
-                                 {"allow-certificate-get", true}}}});
+    auto order = ndc.post(
+        ndc.directory()["newOrder"],
+        json{{"identifiers", {{{"type", "dns"}, {"value", "abc.ido.example"}}}},
+             {"delegation", delegationUrl},
+             {"auto-renewal",
+              {{"end-date", endDate}, {"lifetime", 3600}, {"allow-certificate-get", true}}}});
     ASSERT_EQ(order.status, 201) << order.body;
     EXPECT_EQ(order.json()["status"], "ready");
     EXPECT_EQ(order.json()["authorizations"], json::array());
@@ -159,8 +165,8 @@ TEST_F(EndToEnd, NdcOnboardsOrdersAndFetchesItsStarCertificate) {
     EXPECT_EQ(finalized.json()["status"], "processing");
     EXPECT_FALSE(finalized.header("Retry-After").empty());
 
-    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(
-        std::chrono::system_clock::now());
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
     publishFor(orderUrl, csr.key.publicKey(), now - std::chrono::minutes(5),
                now + std::chrono::hours(2));
 
@@ -191,10 +197,7 @@ TEST_F(EndToEnd, NdcOnboardsOrdersAndFetchesItsStarCertificate) {
     EXPECT_EQ(gone.status, 403);
     EXPECT_EQ(gone.json()["type"], "urn:ietf:params:acme:error:autoRenewalCanceled");
     EXPECT_EQ(ndc.post(orderUrl, std::nullopt).json()["status"], "canceled");
-    auto refused = ndc.post(ndc.directory()["newOrder"],
-                            json{{"identifiers", {{{"type", "dns"}, {"value", "abc.ido.example"}}}},
-                                 {"delegation", delegationUrl},
-                                 {"allow-certificate-get", true}});
+    auto refused = ndc.post(ndc.directory()["newOrder"], nonStarOrder(delegationUrl));
     EXPECT_EQ(refused.status, 403);
     EXPECT_EQ(refused.json()["type"], "urn:ietf:params:acme:error:unknownDelegation");
 }
@@ -204,10 +207,7 @@ TEST_F(EndToEnd, NonStarOrderReachesProcessing) {
     IndependentNdc ndc(ido_->directoryUrl(), ido_->caFile());
     ASSERT_EQ(ndc.registerAccount(ndcInfo["eab"]["kid"], ndcInfo["eab"]["hmac_key"]).status, 201);
     auto csr = csrFor(ndc.post(delegationUrl, std::nullopt).json());
-    auto order = ndc.post(ndc.directory()["newOrder"],
-                          json{{"identifiers", {{{"type", "dns"}, {"value", "abc.ido.example"}}}},
-                               {"delegation", delegationUrl},
-                               {"allow-certificate-get", true}});
+    auto order = ndc.post(ndc.directory()["newOrder"], nonStarOrder(delegationUrl));
     ASSERT_EQ(order.status, 201) << order.body;
     EXPECT_EQ(order.json()["allow-certificate-get"], true);
     EXPECT_FALSE(order.json().contains("auto-renewal"));
@@ -221,10 +221,7 @@ TEST_F(EndToEnd, RestartMidFlowLosesNothing) {
     IndependentNdc ndc(ido_->directoryUrl(), ido_->caFile());
     ASSERT_EQ(ndc.registerAccount(ndcInfo["eab"]["kid"], ndcInfo["eab"]["hmac_key"]).status, 201);
     auto csr = csrFor(ndc.post(delegationUrl, std::nullopt).json());
-    auto order = ndc.post(ndc.directory()["newOrder"],
-                          json{{"identifiers", {{{"type", "dns"}, {"value", "abc.ido.example"}}}},
-                               {"delegation", delegationUrl},
-                               {"allow-certificate-get", true}});
+    auto order = ndc.post(ndc.directory()["newOrder"], nonStarOrder(delegationUrl));
     ASSERT_EQ(order.status, 201) << order.body;
 
     EXPECT_EQ(ido_->stop(), 0);  // SIGTERM: a clean exit

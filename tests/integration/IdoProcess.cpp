@@ -1,14 +1,15 @@
 #include "tests/integration/IdoProcess.h"
 
 #include <signal.h>
-
 #include <stdexcept>
 
 #include "broker/http/HttpClient.h"
 
 namespace legate::test {
 
-std::string idoBinary() { return LEGATE_IDO_BINARY; }
+std::string idoBinary() {
+    return LEGATE_IDO_BINARY;
+}
 
 IdoProcess::IdoProcess(Options options)
     : options_(std::move(options)), acmePort_(freePort()), adminPort_(freePort()) {

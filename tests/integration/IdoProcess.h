@@ -5,9 +5,10 @@
 /// SIGKILL for crash tests).  `restart()` keeps the ports and the directory, so a
 /// client sees exactly what a production restart looks like.
 
-#include <nlohmann/json.hpp>
 #include <memory>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/support/TestSupport.h"
 
@@ -39,7 +40,9 @@ public:
     }
 
     const std::string& baseUrl() const { return baseUrl_; }
-    std::string directoryUrl() const { return baseUrl_ + "/acme/" + options_.tenant + "/directory"; }
+    std::string directoryUrl() const {
+        return baseUrl_ + "/acme/" + options_.tenant + "/directory";
+    }
     std::string adminUrl() const { return "http://127.0.0.1:" + std::to_string(adminPort_); }
     const std::string& adminToken() const { return adminToken_; }
     /// The development CA that signs the ACME listener's certificate.

@@ -70,7 +70,8 @@ Answer IndependentNdc::send(const std::string& url, const std::optional<nlohmann
             throw std::runtime_error(body.problem().detail);
         }
         auto a = toAnswer(client_.post(url, *body, {{"Content-Type", "application/jose+json"}}));
-        if (a.status == 400 && a.json().value("type", "") == "urn:ietf:params:acme:error:badNonce") {
+        if (a.status == 400 &&
+            a.json().value("type", "") == "urn:ietf:params:acme:error:badNonce") {
             continue;  // RFC 8555 §6.5: retry with the nonce of this answer
         }
         return a;
@@ -103,8 +104,12 @@ Answer IndependentNdc::post(const std::string& url, const std::optional<nlohmann
     return send(url, payload, false);
 }
 
-Answer IndependentNdc::get(const std::string& url) { return toAnswer(client_.get(url)); }
+Answer IndependentNdc::get(const std::string& url) {
+    return toAnswer(client_.get(url));
+}
 
-Answer IndependentNdc::head(const std::string& url) { return toAnswer(client_.head(url)); }
+Answer IndependentNdc::head(const std::string& url) {
+    return toAnswer(client_.head(url));
+}
 
 }  // namespace legate::test

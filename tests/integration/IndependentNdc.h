@@ -3,9 +3,10 @@
 /// directory URL and discovers every other URL from the server's answers, as a real
 /// CDN's client would.  Signs with broker/wire, talks HTTPS with broker/http.
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "broker/crypto/Key.h"
 #include "broker/http/HttpClient.h"
@@ -17,9 +18,7 @@ struct Answer {
     http::Headers headers;
     std::string body;
     nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
-    std::string header(const std::string& name) const {
-        return headers.get(name).value_or("");
-    }
+    std::string header(const std::string& name) const { return headers.get(name).value_or(""); }
 };
 
 class IndependentNdc {

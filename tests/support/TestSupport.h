@@ -2,13 +2,12 @@
 /// Hermetic-test helpers: temporary directories, free loopback ports, child processes
 /// stopped by PID, and polling instead of sleeping.
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace legate::test {
