@@ -43,7 +43,9 @@ int main(int argc, char** argv) {
 
     AcmeTestClient ndc(env);
     auto onboarded = ndc.onboard();
-    auto delegation = env.createDelegation(onboarded.ndcId, {.names = {"abc.ido.example"}});
+    TestDelegationOptions delegationOptions;
+    delegationOptions.names = {"abc.ido.example"};
+    auto delegation = env.createDelegation(onboarded.ndcId, delegationOptions);
     auto tmpl = profiles::TemplateParser::parse(delegation.record.csrTemplate).value();
     auto key = crypto::PrivateKey::generate(crypto::KeyType::P256).value();
     auto csr = profiles::CsrBuilder::build(tmpl, key, {}).value();
@@ -73,8 +75,12 @@ int main(int argc, char** argv) {
     const std::string chain = leaf.toPem() + ca.toPem();
     const std::string id = order.location().substr(order.location().rfind('/') + 1);
     auto record = env.tenant().state.order(id).value().value();
-    env.tenant().state.publishCertificate(record.certToken, chain, leaf.notBefore(),
-                                          leaf.notAfter(), now + std::chrono::hours(1));
+    auto published = env.tenant().state.publishCertificate(
+        record.certToken, chain, leaf.notBefore(), leaf.notAfter(), now + std::chrono::hours(1));
+    if (!published.ok() || !published->ok()) {
+        std::cerr << "publishing the certificate failed\n";
+        return 1;
+    }
 
     std::ofstream(out / "url") << ndc.urls().certificate(record.certToken) << "\n";
     std::ofstream(out / "chain.pem") << chain;
