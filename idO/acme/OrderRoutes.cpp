@@ -198,6 +198,8 @@ Result<Response> orderResource(Request& request, TenantContext& tenant) {
     if (!outcome->ok()) {
         return internal("cancel failed: " + outcome->reason);
     }
+    // At once in this process; the other processes hear it on the events channel.
+    tenant.publications.invalidate(order->certToken);
     return reloadedOrder(tenant, order->id, 200);
 }
 

@@ -245,6 +245,11 @@ Result<http::Response> terminateDelegation(http::Request& request, TenantContext
             acme::ErrorType::serverInternal,
             "terminating delegation \"" + id + "\": unexpected outcome " + outcome->reason, 500);
     }
+    // This process drops its cached publications at once, so its next GET already
+    // answers autoRenewalCanceled; the other processes hear it on the events channel.
+    // Termination is rare, so clearing the whole tenant's cache is simpler than
+    // enumerating the delegation's orders and costs nothing worth measuring.
+    tenant.publications.clear();
     // The script's count is informational: the termination itself has happened.
     int64_t canceled = 0;
     std::from_chars(outcome->detail.data(), outcome->detail.data() + outcome->detail.size(),
