@@ -263,10 +263,12 @@ TEST_F(EndToEnd, Python3AcmeNdcWrittenFromTheRfcReachesProcessing) {
     auto [ndcInfo, delegationUrl] = onboard();
     const std::string script =
         std::string(LEGATE_SOURCE_DIR) + "/tests/integration/python/ndc_python_acme.py";
-    Process python({"/usr/bin/python3", script, "--directory", ido_->directoryUrl(), "--ca",
-                    ido_->caFile(), "--eab-kid", ndcInfo["eab"]["kid"].get<std::string>(),
-                    "--eab-hmac", ndcInfo["eab"]["hmac_key"].get<std::string>()},
-                   ido_->dir() / "python.log");
+    // "--opt=value": base64url ids may start with '-', which argparse would take for an option.
+    Process python(
+        {"/usr/bin/python3", script, "--directory=" + ido_->directoryUrl(),
+         "--ca=" + ido_->caFile(), "--eab-kid=" + ndcInfo["eab"]["kid"].get<std::string>(),
+         "--eab-hmac=" + ndcInfo["eab"]["hmac_key"].get<std::string>()},
+        ido_->dir() / "python.log");
     const int code = python.wait(std::chrono::seconds(60));
     const auto out = readFile(ido_->dir() / "python.log");
     ASSERT_EQ(code, 0) << out;
