@@ -26,8 +26,20 @@ Problem unexpected(const std::string& what, const store::RedisReply& reply) {
 
 }  // namespace
 
+/// Random bytes as base64url, never starting with '-': ids and keys are pasted into
+/// command lines (`ido admin delegation show ID`, `ndc register --eab-hmac KEY`), where
+/// a leading '-' reads as an option.  Redrawing keeps the value uniform over the rest.
+std::string newToken(size_t bytes) {
+    for (;;) {
+        std::string token = wire::base64UrlEncode(crypto::randomBytes(bytes));
+        if (token.front() != '-') {
+            return token;
+        }
+    }
+}
+
 std::string newId() {
-    return wire::base64UrlEncode(crypto::randomBytes(16));
+    return newToken(16);
 }
 
 TenantState::TenantState(store::RedisPool& pool, TenantKeys keys, const Clock& clock)
@@ -61,7 +73,7 @@ Result<TenantState::NewNdc> TenantState::createNdc(const std::string& name,
     out.ndc.contact = contact;
     out.ndc.eabKid = newId();
     out.ndc.created = clock_.now();
-    out.hmacKey = wire::base64UrlEncode(crypto::randomBytes(32));
+    out.hmacKey = newToken(32);
     auto outcome =
         run(scripts::createNdc(),
             {keys_.ndc(out.ndc.id), keys_.ndcs(), keys_.eab(out.ndc.eabKid), keys_.auditStream()},

@@ -33,7 +33,9 @@ struct Page {
     std::optional<int64_t> next;
 };
 
-/// A fresh 128-bit base64url identifier from the OS CSPRNG (unguessable in URLs).
+/// `bytes` from the OS CSPRNG as base64url, never starting with '-'.
+std::string newToken(size_t bytes);
+/// A fresh 128-bit base64url identifier (unguessable in URLs), never starting with '-'.
 std::string newId();
 
 class TenantState {

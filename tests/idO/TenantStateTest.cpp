@@ -258,6 +258,14 @@ TEST_F(TenantStateTest, TokenBucketLimitsBursts) {
     EXPECT_FALSE(state_->takeToken("acct", 1, 3).value().has_value());
 }
 
+TEST(NewId, NeverStartsWithADashSoCommandLinesCannotMistakeItForAnOption) {
+    for (int i = 0; i < 2000; ++i) {  // 1 in 64 raw draws starts with '-'
+        const auto id = newId();
+        ASSERT_EQ(id.size(), 22u);
+        ASSERT_NE(id.front(), '-') << id;
+    }
+}
+
 TEST_F(TenantStateTest, TenantsAreIsolated) {
     const auto o = onboard();
     TenantState other(*pool_, TenantKeys(*store::KeyLayout::forTenant("other")), clock_);
