@@ -31,7 +31,8 @@ nlohmann::json orderJson(const OrderRecord& order, const AcmeUrls& urls) {
         doc["error"] = order.error;
     }
     if (order.status == "valid") {
-        doc[order.star() ? "star-certificate" : "certificate"] = urls.certificate(order.certToken);
+        doc[order.star() ? "star-certificate" : "certificate"] =
+            order.upstreamUrl.empty() ? urls.certificate(order.certToken) : order.upstreamUrl;
     }
     return doc;
 }

@@ -25,10 +25,12 @@ Result<std::optional<CertificateRecord>> cachedPublication(TenantContext& tenant
 }
 
 int64_t publicationMaxAge(const CertificateRecord& record, TimePoint now) {
-    if (!record.notAfter) {
+    const auto served = record.servedAt(now);
+    if (!served) {
         return 0;
     }
-    const auto next = std::min(record.nextPublication.value_or(*record.notAfter), *record.notAfter);
+    const auto next =
+        std::min(served->nextPublication.value_or(served->notAfter), served->notAfter);
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(next - now).count();
     return std::max<int64_t>(0, seconds);
 }
@@ -53,13 +55,14 @@ http::Response publicationResponse(const std::optional<CertificateRecord>& recor
             Problem::make(ErrorType::autoRenewalExpired,
                           "the auto-renewal period of this certificate has ended"));
     }
-    if (r.state != "active" || !r.notBefore || !r.notAfter) {
+    const auto served = r.servedAt(now);
+    if (r.state != "active" || !served) {
         return publicationRefusal(
             Problem::make(ErrorType::malformed, "the certificate is not issued yet", 404));
     }
-    auto response = http::Response::content(200, r.pem, kPemChainContentType);
-    response.header("Cert-Not-Before", toHttpDate(*r.notBefore));
-    response.header("Cert-Not-After", toHttpDate(*r.notAfter));
+    auto response = http::Response::content(200, *served->pem, kPemChainContentType);
+    response.header("Cert-Not-Before", toHttpDate(served->notBefore));
+    response.header("Cert-Not-After", toHttpDate(served->notAfter));
     response.cacheControl("public, max-age=" + std::to_string(publicationMaxAge(r, now)));
     return response;
 }

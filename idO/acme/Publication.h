@@ -10,7 +10,9 @@
 ///    retrying without treating the order as dead;
 ///  * `canceled`: 403 `autoRenewalCanceled`;
 ///  * STAR whose end-date has passed (or state `expired`): 403 `autoRenewalExpired`;
-///  * `active`: 200 `application/pem-certificate-chain` with the chain, `Cert-Not-Before`
+///  * `active`: 200 `application/pem-certificate-chain` with the chain served at that
+///    instant (CertificateRecord::servedAt: a staged STAR successor replaces the current
+///    certificate at its scheduled second), `Cert-Not-Before`
 ///    / `Cert-Not-After` (IMF-fixdate, the end-entity validity) and
 ///    `Cache-Control: public, max-age=N`, N = seconds until the next publication (or
 ///    notAfter when none is scheduled), capped at seconds until notAfter, at least 0

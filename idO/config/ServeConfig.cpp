@@ -85,7 +85,8 @@ std::string readToken(const ConfigNode& admin, const std::string& baseDir) {
     return token;
 }
 
-TenantConfig readTenant(const ConfigNode& node, std::set<std::string>& seen) {
+TenantConfig readTenant(const ConfigNode& node, std::set<std::string>& seen,
+                        const std::string& baseDir) {
     static const std::regex kName("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
     TenantConfig t;
     t.name = node.string("name");
@@ -98,16 +99,15 @@ TenantConfig readTenant(const ConfigNode& node, std::set<std::string>& seen) {
     t.termsOfService = node.string("terms-of-service", "");
     t.website = node.string("website", "");
     if (auto star = node.optionalObject("star")) {
-        t.star.minLifetime = star->integer("min-lifetime", 60, 366LL * 86400, t.star.minLifetime);
+        t.star.minLifetime = star->integer("min-lifetime", 10, 366LL * 86400, t.star.minLifetime);
         t.star.maxDuration =
-            star->integer("max-duration", 60, 10LL * 366 * 86400, t.star.maxDuration);
+            star->integer("max-duration", 10, 10LL * 366 * 86400, t.star.maxDuration);
         if (t.star.maxDuration < t.star.minLifetime) {
             star->fail("max-duration", "must not be below min-lifetime");
         }
     }
-    if (node.has("upstream")) {
-        node.accept("upstream");
-        t.upstream = node.json()["upstream"];
+    if (auto upstream = node.optionalObject("upstream")) {
+        t.upstream = readUpstreamConfig(*upstream, baseDir);
     }
     return t;
 }
@@ -179,9 +179,16 @@ std::variant<ServeConfig, ConfigErrors> parseServeConfig(const nlohmann::json& d
         c.log.file = resolve(baseDir, log->string("file", ""));
     }
 
+    if (auto relay = root.optionalObject("relay")) {
+        auto& r = c.relay;
+        r.workers = static_cast<int>(relay->integer("workers", 0, 256, r.workers));
+        r.claimIdleMs = relay->integer("claim-idle-ms", 100, 3600000, r.claimIdleMs);
+        r.tickMs = relay->integer("tick-ms", 10, 60000, r.tickMs);
+    }
+
     std::set<std::string> seen;
     for (const auto& t : root.array("tenants")) {
-        c.tenants.push_back(readTenant(t, seen));
+        c.tenants.push_back(readTenant(t, seen, baseDir));
     }
 
     if (c.acme.listener.port != 0 && c.acme.listener.port == c.admin.listener.port &&

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/core/Result.h"
+#include "idO/config/UpstreamConfig.h"
 
 namespace legate::ido {
 
@@ -87,8 +88,17 @@ struct TenantConfig {
     std::string termsOfService;
     std::string website;
     StarConfig star;
-    /// Passed on unchanged to the upstream side (validated there).
-    nlohmann::json upstream;
+    /// The real CA behind this tenant; without it orders stay `processing` (an IdO that
+    /// only answers NDCs, e.g. while it is being set up).
+    std::optional<UpstreamConfig> upstream;
+};
+
+/// The relay and renewal workers of this process (idO/relay).
+struct RelayConfig {
+    int workers = 4;  ///< threads working relay jobs (one upstream ACME client each)
+    /// A job held this long by a worker that stopped heart-beating is claimed back.
+    int64_t claimIdleMs = 60000;
+    int64_t tickMs = 1000;  ///< renewal scheduler period
 };
 
 struct LogConfig {
@@ -102,6 +112,7 @@ struct ServeConfig {
     RedisConfig redis;
     LimitsConfig limits;
     LogConfig log;
+    RelayConfig relay;
     std::vector<TenantConfig> tenants;
 
     const TenantConfig* tenant(const std::string& name) const;

@@ -21,6 +21,7 @@
 #include "idO/admin/AdminRoutes.h"
 #include "idO/cache/EventFeed.h"
 #include "idO/config/ServeConfig.h"
+#include "idO/relay/RelayService.h"
 #include "profiles/ProfileCatalog.h"
 
 namespace legate::ido {
@@ -166,6 +167,14 @@ int serve(const ServeConfig& config) {
     EventFeed feed(services, *url);
     feed.start();
 
+    auto relay = relay::RelayService::start(config, *url, SystemClock::instance());
+    if (!relay.ok()) {
+        (*acme)->stop(std::chrono::seconds(0));
+        (*admin)->stop(std::chrono::seconds(0));
+        feed.stop();
+        return fail("relay: " + relay.problem().detail);
+    }
+
     logger.info("ready", {{"acme_port", (*acme)->port()},
                           {"admin_port", (*admin)->port()},
                           {"base_url", config.acme.baseUrl},
@@ -179,8 +188,17 @@ int serve(const ServeConfig& config) {
     std::thread adminStop([&] { adminDrained = (*admin)->stop(kStopGrace); });
     const bool acmeDrained = (*acme)->stop(kStopGrace);
     adminStop.join();
+    const bool relayStopped = (*relay)->stop(kStopGrace);
     feed.stop();
-    logger.info("stopped", {{"drained", acmeDrained && adminDrained}});
+    logger.info("stopped", {{"drained", acmeDrained && adminDrained}, {"relay", relayStopped}});
+    if (!relayStopped) {
+        // A worker is still inside a call to the CA.  Its job stays pending in the
+        // stream and is claimed back (every relay step is idempotent); leave without
+        // running destructors under its feet.
+        std::cout.flush();
+        std::cerr.flush();
+        std::_Exit(0);
+    }
     return 0;
 }
 

@@ -138,6 +138,7 @@ std::optional<OrderRecord> OrderRecord::fromFields(std::string id, const FieldMa
     o.csr = get(f, "csr");
     o.error = jsonField(f, "error");
     o.certToken = get(f, "cert");
+    o.upstreamUrl = get(f, "upstream_url");
     o.created = timeFromField(get(f, "created"));
     return o;
 }
@@ -159,7 +160,27 @@ std::optional<CertificateRecord> CertificateRecord::fromFields(std::string token
     c.allowGet = get(f, "allow_get") == "1";
     c.star = get(f, "star") == "1";
     c.version = std::atoll(get(f, "version").c_str());
+    c.nextPem = get(f, "next_pem");
+    c.nextNotBefore = optionalTime(f, "next_not_before");
+    c.nextNotAfter = optionalTime(f, "next_not_after");
+    c.nextFrom = optionalTime(f, "next_from");
+    c.nextNextPublication = optionalTime(f, "next_next_publication");
     return c;
+}
+
+std::optional<CertificateRecord::Served> CertificateRecord::servedAt(TimePoint now) const {
+    const bool staged = !nextPem.empty() && nextNotBefore && nextNotAfter && nextFrom;
+    if (staged && (*nextFrom <= now || pem.empty() || !notBefore || !notAfter)) {
+        return Served{&nextPem, *nextNotBefore, *nextNotAfter, nextNextPublication};
+    }
+    if (pem.empty() || !notBefore || !notAfter) {
+        return std::nullopt;
+    }
+    auto next = nextPublication;
+    if (staged && (!next || *nextFrom < *next)) {
+        next = nextFrom;
+    }
+    return Served{&pem, *notBefore, *notAfter, next};
 }
 
 }  // namespace legate::ido

@@ -102,6 +102,9 @@ struct OrderRecord {
     std::string csr;       ///< base64url DER, once finalize is accepted
     nlohmann::json error;  ///< problem document or null
     std::string certToken;
+    /// The CA's certificate / star-certificate URL when Order1 points there instead of
+    /// at the IdO's publication (STAR relay; non-STAR when the CA allows GET).
+    std::string upstreamUrl;
     TimePoint created;
 
     bool star() const { return autoRenewal.is_object(); }
@@ -122,6 +125,26 @@ struct CertificateRecord {
     bool allowGet = false;             ///< unauthenticated GET/HEAD negotiated
     bool star = false;
     int64_t version = 0;
+
+    /// The next STAR certificate, obtained ahead of time and staged until `nextFrom`,
+    /// when it replaces the current one (chosen at read time by servedAt, so the switch
+    /// happens at the exact second whether or not a worker is running then).
+    std::string nextPem;
+    std::optional<TimePoint> nextNotBefore;
+    std::optional<TimePoint> nextNotAfter;
+    std::optional<TimePoint> nextFrom;
+    std::optional<TimePoint> nextNextPublication;
+
+    /// What is served at one instant.
+    struct Served {
+        const std::string* pem = nullptr;
+        TimePoint notBefore;
+        TimePoint notAfter;
+        std::optional<TimePoint> nextPublication;
+    };
+    /// The certificate to serve at `now`: the staged one once its time has come, else
+    /// the current one; nullopt when there is none.
+    std::optional<Served> servedAt(TimePoint now) const;
 
     static std::optional<CertificateRecord> fromFields(std::string token, const FieldMap& f);
 };

@@ -108,8 +108,10 @@ return {'ok'}
 )LUA");
 }
 
-// KEYS: delegation, ndc's delegations, ndc, audit.
+// KEYS: delegation, ndc's delegations, ndc, audit, relay stream.
 // ARGV: id, ndc, template, cname map, allowed suffixes, star policy, profile, now.
+// A relay job tells the upstream side (CNAME map installed at creation, when so
+// configured).
 const store::LuaScript& createDelegation() {
     return script(R"LUA(
 if redis.call('EXISTS', KEYS[3]) == 0 then return {'no-ndc'} end
@@ -120,6 +122,10 @@ redis.call('HSET', KEYS[1], 'ndc', ARGV[2], 'template', ARGV[3], 'cname_map', AR
 redis.call('ZADD', KEYS[2], ARGV[8], ARGV[1])
 audit(KEYS[4], 'what', 'delegation', 'id', ARGV[1], 'to', 'active', 'ndc', ARGV[2],
       'at', ARGV[8])
+if ARGV[4] ~= '' and ARGV[4] ~= 'null' and ARGV[4] ~= '{}' then
+  redis.call('XADD', KEYS[5], '*', 'kind', 'delegation-created', 'delegation', ARGV[1],
+             'at', ARGV[8])
+end
 return {'ok'}
 )LUA");
 }
@@ -239,16 +245,34 @@ return {'ok'}
 
 // KEYS: cert, order, audit.
 // ARGV: token, pem, not_before, not_after, next_publication, now, events channel,
-//       order id.
+//       order id, from ('' = at once).
+// A certificate whose `from` is still ahead is staged as next_* (Publication serves it
+// from then on); a staged one whose time has come is promoted first.  The first
+// certificate of a publication always becomes current: there is nothing else to serve.
 const store::LuaScript& publishCertificate() {
     return script(R"LUA(
-local c = redis.call('HGET', KEYS[1], 'state')
-if not c then return {'not-found'} end
-if c == 'canceled' then return {'canceled'} end
+local c = redis.call('HMGET', KEYS[1], 'state', 'next_pem', 'next_not_before', 'next_not_after',
+                     'next_from', 'next_next_publication')
+if not c[1] then return {'not-found'} end
+if c[1] == 'canceled' then return {'canceled'} end
 local st = redis.call('HGET', KEYS[2], 'status')
 if st ~= 'processing' and st ~= 'valid' then return {'invalid-state', st or ''} end
-redis.call('HSET', KEYS[1], 'state', 'active', 'pem', ARGV[2], 'not_before', ARGV[3],
-           'not_after', ARGV[4], 'next_publication', ARGV[5])
+local now = tonumber(ARGV[6])
+if c[2] and c[2] ~= '' and tonumber(c[5]) <= now then
+  redis.call('HSET', KEYS[1], 'pem', c[2], 'not_before', c[3], 'not_after', c[4],
+             'next_publication', c[6] or '')
+  redis.call('HDEL', KEYS[1], 'next_pem', 'next_not_before', 'next_not_after', 'next_from',
+             'next_next_publication')
+end
+if ARGV[9] == '' or tonumber(ARGV[9]) <= now or c[1] ~= 'active' then
+  redis.call('HSET', KEYS[1], 'state', 'active', 'pem', ARGV[2], 'not_before', ARGV[3],
+             'not_after', ARGV[4], 'next_publication', ARGV[5])
+  redis.call('HDEL', KEYS[1], 'next_pem', 'next_not_before', 'next_not_after', 'next_from',
+             'next_next_publication')
+else
+  redis.call('HSET', KEYS[1], 'next_pem', ARGV[2], 'next_not_before', ARGV[3],
+             'next_not_after', ARGV[4], 'next_from', ARGV[9], 'next_next_publication', ARGV[5])
+end
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 if st == 'processing' then
   redis.call('HSET', KEYS[2], 'status', 'valid')
@@ -259,9 +283,24 @@ if redis.call('HGET', KEYS[2], 'auto_renewal') == '' then
   redis.call('HSET', KEYS[2], 'not_before', ARGV[3], 'not_after', ARGV[4])
 end
 audit(KEYS[3], 'what', 'certificate', 'id', ARGV[8], 'to', 'published',
-      'version', tostring(version), 'not_after', ARGV[4], 'at', ARGV[6])
+      'version', tostring(version), 'not_after', ARGV[4], 'from', ARGV[9], 'at', ARGV[6])
 redis.call('PUBLISH', ARGV[7], 'cert:' .. ARGV[1])
 return {'ok', tostring(version)}
+)LUA");
+}
+
+// KEYS: order, audit.  ARGV: id, upstream url, now.
+// processing -> valid pointing at the CA's own certificate URL (STAR relay).
+const store::LuaScript& relayValid() {
+    return script(R"LUA(
+local st = redis.call('HGET', KEYS[1], 'status')
+if st ~= 'processing' and st ~= 'valid' then return {'invalid-state', st or ''} end
+redis.call('HSET', KEYS[1], 'status', 'valid', 'upstream_url', ARGV[2])
+if st == 'processing' then
+  audit(KEYS[2], 'what', 'order', 'id', ARGV[1], 'from', 'processing', 'to', 'valid',
+        'upstream', '1', 'at', ARGV[3])
+end
+return {'ok'}
 )LUA");
 }
 

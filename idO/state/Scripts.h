@@ -26,6 +26,7 @@ const store::LuaScript& rejectFinalize();
 const store::LuaScript& cancelOrder();
 const store::LuaScript& failOrder();
 const store::LuaScript& publishCertificate();
+const store::LuaScript& relayValid();
 const store::LuaScript& takeToken();
 
 }  // namespace legate::ido::scripts

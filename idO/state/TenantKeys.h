@@ -46,6 +46,19 @@ public:
     }
     std::string relayStream() const { return part("relay"); }
     std::string auditStream() const { return part("audit"); }
+    /// The upstream relay's progress for one Order1 (idO/relay/RelayState.h).
+    std::string relay(std::string_view orderId) const {
+        return part("relay:" + std::string(orderId));
+    }
+    /// STAR emulation renewals due, scored by due time in ms (idO/relay).
+    std::string renewals() const { return part("renewals"); }
+    /// The per-order relay lock and the tenant's fencing counter.
+    std::string relayLock(std::string_view orderId) const {
+        return part("lock:" + std::string(orderId));
+    }
+    std::string fence() const { return part("fence"); }
+    /// The tenant-wide upstream new-order budget (token bucket).
+    std::string upstreamBudget() const { return part("budget"); }
     std::string rateLimit(std::string_view account) const {
         return part("rate:" + std::string(account));
     }

@@ -186,7 +186,7 @@ Result<Outcome> TenantState::createDelegation(DelegationRecord& d) {
     }
     return run(scripts::createDelegation(),
                {keys_.delegation(d.id), keys_.ndcDelegations(d.ndcId), keys_.ndc(d.ndcId),
-                keys_.auditStream()},
+                keys_.auditStream(), keys_.relayStream()},
                {d.id, d.ndcId, d.csrTemplate.dump(), jsonText(d.cnameMap),
                 nlohmann::json(d.allowedSuffixes).dump(), jsonText(star), d.profile,
                 timeField(d.created)});
@@ -321,7 +321,8 @@ Result<std::optional<CertificateRecord>> TenantState::certificate(const std::str
 
 Result<Outcome> TenantState::publishCertificate(const std::string& token, const std::string& pem,
                                                 TimePoint notBefore, TimePoint notAfter,
-                                                std::optional<TimePoint> nextPublication) {
+                                                std::optional<TimePoint> nextPublication,
+                                                std::optional<TimePoint> from) {
     auto c = certificate(token);
     LEGATE_TRY(c);
     if (!*c) {
@@ -331,7 +332,14 @@ Result<Outcome> TenantState::publishCertificate(const std::string& token, const 
     return run(scripts::publishCertificate(),
                {keys_.certificate(token), keys_.order(orderId), keys_.auditStream()},
                {token, pem, timeField(notBefore), timeField(notAfter),
-                optionalTime(nextPublication), now(), keys_.eventsChannel(), orderId});
+                optionalTime(nextPublication), now(), keys_.eventsChannel(), orderId,
+                optionalTime(from)});
+}
+
+Result<Outcome> TenantState::relayValid(const std::string& orderId,
+                                        const std::string& upstreamUrl) {
+    return run(scripts::relayValid(), {keys_.order(orderId), keys_.auditStream()},
+               {orderId, upstreamUrl, now()});
 }
 
 // ---- rate limit ----

@@ -95,11 +95,17 @@ public:
 
     // ---- certificate publication ----
     Result<std::optional<CertificateRecord>> certificate(const std::string& token);
-    /// Stores a chain for the order's publication and makes the order valid.
+    /// Stores a chain for the order's publication and makes the order valid.  With a
+    /// `from` still ahead (a STAR successor obtained early) the chain is staged and
+    /// served from that second on; the first chain is always served at once.
     /// Reasons: not-found, canceled, invalid-state.
     Result<Outcome> publishCertificate(const std::string& token, const std::string& pem,
                                        TimePoint notBefore, TimePoint notAfter,
-                                       std::optional<TimePoint> nextPublication);
+                                       std::optional<TimePoint> nextPublication,
+                                       std::optional<TimePoint> from = std::nullopt);
+    /// processing -> valid with Order1 pointing at the CA's certificate URL (STAR relay).
+    /// Reason: invalid-state.
+    Result<Outcome> relayValid(const std::string& orderId, const std::string& upstreamUrl);
 
     // ---- rate limit ----
     /// Takes one token from the account's bucket; nullopt when allowed, otherwise how

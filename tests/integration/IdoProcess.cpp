@@ -28,6 +28,9 @@ IdoProcess::IdoProcess(Options options)
            {"star",
             {{"min-lifetime", options_.minLifetime}, {"max-duration", options_.maxDuration}}}}}},
     };
+    if (!options_.upstream.is_null()) {
+        config["tenants"][0]["upstream"] = options_.upstream;
+    }
     config.merge_patch(options_.extra);
     writeFile(dir_ / "ido.json", config.dump(2));
 }
@@ -40,7 +43,8 @@ IdoProcess::~IdoProcess() {
 
 void IdoProcess::start() {
     process_ = std::make_unique<Process>(
-        std::vector<std::string>{idoBinary(), "serve", "--config", configFile()}, dir_ / "ido.log");
+        std::vector<std::string>{idoBinary(), "serve", "--config", configFile()}, dir_ / "ido.log",
+        options_.env);
     http::HttpClientOptions options;
     options.caBundle = caFile();
     bool up = pollUntil(
@@ -68,6 +72,17 @@ int IdoProcess::stop() {
     const int status = process_->stop(SIGTERM, std::chrono::seconds(15));
     process_.reset();
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool IdoProcess::waitForExit(std::chrono::milliseconds timeout) {
+    if (!process_) {
+        return true;
+    }
+    if (process_->wait(timeout) == -1) {
+        return false;
+    }
+    process_.reset();
+    return true;
 }
 
 void IdoProcess::kill() {

@@ -5,6 +5,8 @@
 /// SIGKILL for crash tests).  `restart()` keeps the ports and the directory, so a
 /// client sees exactly what a production restart looks like.
 
+#include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -23,6 +25,10 @@ public:
         int maxDuration = 30 * 86400;
         /// Merged into the generated config (e.g. {"limits": {...}}).
         nlohmann::json extra = nlohmann::json::object();
+        /// The tenant's `upstream` section (null: no upstream, orders stay processing).
+        nlohmann::json upstream;
+        /// Environment for the process (e.g. the relay's crash hook).
+        std::map<std::string, std::string> env;
     };
 
     explicit IdoProcess(Options options);
@@ -30,6 +36,12 @@ public:
 
     /// Starts and waits until the directory answers; throws with the log on failure.
     void start();
+    /// Environment of the next start() (replaces Options::env).
+    void setEnv(std::map<std::string, std::string> env) { options_.env = std::move(env); }
+    /// True while the process runs.
+    bool running() const { return process_ && process_->running(); }
+    /// Waits up to `timeout` for the process to end by itself; true when it did.
+    bool waitForExit(std::chrono::milliseconds timeout);
     /// SIGTERM and wait for a clean exit; returns the exit code.
     int stop();
     /// SIGKILL: a crash.

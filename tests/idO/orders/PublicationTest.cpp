@@ -71,6 +71,8 @@ TEST_F(PublicationTest, ActiveCertificateHasChainValidityHeadersAndMaxAge) {
 TEST_F(PublicationTest, MaxAgeIsCappedAtNotAfterAndNeverNegative) {
     const auto now = clock_.now();
     CertificateRecord r;
+    r.pem = "chain";
+    r.notBefore = now - std::chrono::seconds(10);
     r.notAfter = now + std::chrono::seconds(100);
     EXPECT_EQ(publicationMaxAge(r, now), 100);  // no next publication: until notAfter
     r.nextPublication = now + std::chrono::seconds(40);
@@ -79,6 +81,37 @@ TEST_F(PublicationTest, MaxAgeIsCappedAtNotAfterAndNeverNegative) {
     EXPECT_EQ(publicationMaxAge(r, now), 100);  // capped at notAfter
     r.nextPublication = now - std::chrono::seconds(5);
     EXPECT_EQ(publicationMaxAge(r, now), 0);  // overdue: do not cache
+}
+
+TEST_F(PublicationTest, AStagedSuccessorIsServedFromItsSecondOn) {
+    const auto now = clock_.now();
+    CertificateRecord r;
+    r.pem = "current";
+    r.notBefore = now - std::chrono::seconds(50);
+    r.notAfter = now + std::chrono::seconds(100);
+    r.nextPem = "next";
+    r.nextNotBefore = now - std::chrono::seconds(10);
+    r.nextNotAfter = now + std::chrono::seconds(200);
+    r.nextFrom = now + std::chrono::seconds(30);
+    r.nextNextPublication = now + std::chrono::seconds(130);
+
+    auto before = r.servedAt(now + std::chrono::seconds(29));
+    ASSERT_TRUE(before);
+    EXPECT_EQ(*before->pem, "current");
+    EXPECT_EQ(before->nextPublication, r.nextFrom);  // the staged one's switch time
+    EXPECT_EQ(publicationMaxAge(r, now), 30);
+
+    auto at = r.servedAt(now + std::chrono::seconds(30));
+    ASSERT_TRUE(at);
+    EXPECT_EQ(*at->pem, "next");
+    EXPECT_EQ(at->notAfter, *r.nextNotAfter);
+    EXPECT_EQ(at->nextPublication, r.nextNextPublication);
+    EXPECT_EQ(publicationMaxAge(r, now + std::chrono::seconds(30)), 100);
+
+    r.pem.clear();  // only a staged certificate (a future start-date): it is served
+    auto only = r.servedAt(now);
+    ASSERT_TRUE(only);
+    EXPECT_EQ(*only->pem, "next");
 }
 
 TEST_F(PublicationTest, UnknownAndPendingTokensAre404Malformed) {

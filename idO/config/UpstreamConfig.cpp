@@ -1,0 +1,59 @@
+#include "idO/config/UpstreamConfig.h"
+
+#include <filesystem>
+
+namespace legate::ido {
+namespace {
+
+std::string resolve(const std::string& baseDir, const std::string& path) {
+    if (path.empty() || std::filesystem::path(path).is_absolute()) {
+        return path;
+    }
+    return (std::filesystem::path(baseDir) / path).lexically_normal().string();
+}
+
+bool isHttpsUrl(const std::string& url) {
+    return url.rfind("https://", 0) == 0 && url.size() > 8;
+}
+
+}  // namespace
+
+UpstreamConfig readUpstreamConfig(const ConfigNode& node, const std::string& baseDir) {
+    UpstreamConfig u;
+    u.directory = node.string("directory");
+    if (!u.directory.empty() && !isHttpsUrl(u.directory)) {
+        node.fail("directory", "expected an https:// URL (RFC 8555 §6.1), got \"" +
+                                   u.directory + "\"");
+    }
+    u.caBundle = resolve(baseDir, node.string("ca-bundle", ""));
+    u.roots = resolve(baseDir, node.string("roots"));
+    u.accountKey = resolve(baseDir, node.string("account-key"));
+    u.contact = node.strings("contact", std::vector<std::string>{});
+    if (auto eab = node.optionalObject("eab")) {
+        u.eab = UpstreamEab{eab->string("kid"), eab->string("hmac-key")};
+    }
+    u.mode = node.string("mode", u.mode);
+    if (u.mode != "auto" && u.mode != "emulate") {
+        node.fail("mode", "expected \"auto\" or \"emulate\", got \"" + u.mode + "\"");
+    }
+    u.solvers = solvers::readSolverConfig(node.object("solvers"));
+    if (auto cname = node.optionalObject("cname")) {
+        u.cname = solvers::readCnameConfig(*cname);
+    }
+    u.revokeOnTermination = node.boolean("revoke-on-termination", false);
+    if (auto renewal = node.optionalObject("renewal")) {
+        auto& r = u.renewal;
+        r.leadTimeSeconds = renewal->integer("lead-time", 1, 366LL * 86400, r.leadTimeSeconds);
+        r.maxJitterSeconds = renewal->integer("max-jitter", 0, 366LL * 86400, r.maxJitterSeconds);
+        r.paddingPercent =
+            static_cast<int>(renewal->integer("padding-percent", 50, 99, r.paddingPercent));
+        r.perTick = static_cast<int>(renewal->integer("per-tick", 1, 100000, r.perTick));
+    }
+    if (auto budget = node.optionalObject("budget")) {
+        u.budget.orders = budget->integer("orders", 0, 100'000'000, 0);
+        u.budget.periodSeconds = budget->integer("period", 1, 366LL * 86400, 10800);
+    }
+    return u;
+}
+
+}  // namespace legate::ido

@@ -1,0 +1,75 @@
+#pragma once
+/// A tenant's `upstream` section: the real CA the IdO orders from, how it proves control
+/// of names (solvers), the CNAME map, and the pacing of STAR emulation (docs/upstream.md
+/// "Configuration").
+///
+///     "upstream": {
+///       "directory": "https://acme-v02.api.letsencrypt.org/directory",
+///       "ca-bundle": "/etc/ssl/certs/ca-certificates.crt",    // optional
+///       "roots": "/etc/legate/isrg-roots.pem",                // issued chains must reach one
+///       "account-key": "/var/lib/legate/example-upstream.pem",// made (0600) when missing
+///       "contact": ["mailto:ops@example.com"],                // optional
+///       "eab": {"kid": "...", "hmac-key": "base64url"},        // optional
+///       "mode": "auto",                                       // auto | emulate
+///       "solvers": {"http-01": {"listen": "0.0.0.0", "port": 80}},
+///       "cname": {"install": "on-valid", "zones": [...]},     // optional
+///       "revoke-on-termination": false,
+///       "renewal": {"lead-time": 3600, "max-jitter": 300, "padding-percent": 50,
+///                   "per-tick": 100},
+///       "budget": {"orders": 300, "period": 10800}            // optional: no budget
+///     }
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/core/ConfigReader.h"
+#include "idO/solvers/CnameInstaller.h"
+#include "idO/solvers/SolverConfig.h"
+
+namespace legate::ido {
+
+struct UpstreamEab {
+    std::string kid;
+    std::string hmacKey;  ///< base64url, as the CA hands it out; secret
+};
+
+/// How STAR emulation paces its upstream orders (idO/star, docs/star-emulation.md).
+struct RenewalConfig {
+    int64_t leadTimeSeconds = 3600;  ///< order this long before a certificate is due
+    int64_t maxJitterSeconds = 0;    ///< orders move up to this much earlier, per order
+    int paddingPercent = 50;         ///< f of RFC 8739 §3.5, in percent (50..99)
+    int perTick = 100;               ///< renewals started per scheduler tick and process
+};
+
+/// The tenant-wide budget of new upstream orders (Let's Encrypt: 300 per account per
+/// 3 hours).  Disabled when `orders` is 0.
+struct BudgetConfig {
+    int64_t orders = 0;
+    int64_t periodSeconds = 10800;
+    bool enabled() const { return orders > 0; }
+};
+
+struct UpstreamConfig {
+    std::string directory;
+    std::string caBundle;  ///< empty: the system's trust store
+    std::string roots;     ///< PEM file of the CA's issuing roots (re-read when it changes)
+    std::string accountKey;
+    std::vector<std::string> contact;
+    std::optional<UpstreamEab> eab;
+    /// "auto": STAR relay when the CA offers STAR with allow-certificate-get, else
+    /// emulation.  "emulate": always emulate (never hand out the CA's STAR URL).
+    std::string mode = "auto";
+    solvers::SolverConfig solvers;
+    std::optional<solvers::CnameConfig> cname;
+    bool revokeOnTermination = false;
+    RenewalConfig renewal;
+    BudgetConfig budget;
+};
+
+/// Reads the section at `node`; file paths are resolved against `baseDir`.  Every
+/// problem is recorded on the node's reader with its JSON path.
+UpstreamConfig readUpstreamConfig(const ConfigNode& node, const std::string& baseDir);
+
+}  // namespace legate::ido

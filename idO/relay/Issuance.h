@@ -1,0 +1,120 @@
+#pragma once
+/// One upstream certificate for one Order1 (Order2 of RFC 9115 §2.3.1): new order,
+/// authorizations, finalize with the NDC's CSR byte for byte, poll, download, check —
+/// as a persisted sequence of steps in the order's relay record, each recorded before
+/// the next starts, so that a worker killed anywhere resumes where it stopped:
+///
+///   new ──newOrder──▶ ordered ──solve──▶ authorized ──▶ finalizing ──POST──▶ finalized
+///        ──poll, download, check──▶ downloaded
+///
+/// Idempotency, step by step:
+///  * `ordered` is written as soon as the CA answered newOrder: a resumed worker finds
+///    the Order2 URL and never creates a second Order2 for the same certificate.  (The
+///    only window left is a crash between the CA's answer and that write, a few
+///    milliseconds; the orphan Order2 then expires unused at the CA.)
+///  * `finalizing` is written BEFORE the finalize POST; a resumed worker fetches Order2
+///    first and POSTs finalize only when it is still `ready`, so the CA sees exactly one
+///    finalize per Order2, whether the crash came before or after the POST.
+///  * `downloaded` keeps the checked chain in the record, so publishing can be redone.
+///
+/// Every write goes through RelayState::update with the worker's fencing token: a worker
+/// that lost its lock stops at its next step (Failure::fenced).
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "broker/core/Clock.h"
+#include "broker/core/Problem.h"
+#include "broker/crypto/Csr.h"
+#include "idO/relay/RelayState.h"
+#include "idO/relay/UpstreamTenant.h"
+#include "idO/upstream/AcmeClient.h"
+
+namespace legate::ido::relay {
+
+/// The certificate to obtain.
+struct IssueSpec {
+    std::size_t index = 0;  ///< which certificate of the Order1 (0 for non-STAR)
+    std::vector<acme::Identifier> identifiers;
+    std::optional<TimePoint> notBefore;
+    std::optional<TimePoint> notAfter;
+    /// More Order2 members ("auto-renewal" for STAR relay, "allow-certificate-get").
+    nlohmann::json extra;
+    const crypto::Csr* csr = nullptr;
+    /// false for STAR relay: the NDC fetches from the CA; stop once Order2 is valid.
+    bool download = true;
+};
+
+struct Issued {
+    std::string order2Url;
+    upstream::Order order2;
+    std::string pem;  ///< the checked chain (empty when !download)
+    TimePoint notBefore;
+    TimePoint notAfter;
+};
+
+struct IssueFailure {
+    enum class Kind {
+        transient,  ///< try again later (CA or network trouble, our DNS not ready)
+        permanent,  ///< Order2 is dead (invalid, refused): mirror into Order1 / new order
+        fenced,     ///< another worker owns the order now: stop quietly
+    };
+    Kind kind = Kind::transient;
+    acme::Problem problem;
+    std::optional<TimePoint> retryAt;  ///< from the CA's Retry-After, when it gave one
+};
+
+using IssueResult = std::variant<Issued, IssueFailure>;
+
+/// Test hook: when the environment variable LEGATE_RELAY_CRASH_AFTER names a step
+/// ("ordered", "authorized", "finalizing", "finalized", "downloaded", "published"), the
+/// process kills itself with SIGKILL right after recording that step: how the crash
+/// tests stop `ido` at an exact point.  Does nothing otherwise.
+void crashPoint(const std::string& step);
+
+class Issuance {
+public:
+    Issuance(RelayState& state, UpstreamTenant& tenant, upstream::AcmeClient& client,
+             std::string orderId, int64_t fence, const Clock& clock,
+             std::function<void()> heartbeat)
+        : state_(state),
+          tenant_(tenant),
+          client_(client),
+          orderId_(std::move(orderId)),
+          fence_(fence),
+          clock_(clock),
+          heartbeat_(std::move(heartbeat)) {}
+
+    /// Runs (or resumes, from `record`) the steps for `spec`; `record` is kept current.
+    IssueResult run(const IssueSpec& spec, FieldMap& record);
+
+    /// Clears the in-flight fields once the caller has used the result.
+    Result<bool> finish(FieldMap& record);
+
+private:
+    std::optional<IssueFailure> record(FieldMap& rec, const FieldMap& fields,
+                                       const std::string& step,
+                                       const std::vector<std::string>& remove = {});
+    std::optional<IssueFailure> authorizeAll(const upstream::Order& order);
+    std::optional<IssueFailure> authorize(const std::string& url);
+    IssueFailure failure(const acme::Problem& problem) const;
+
+    RelayState& state_;
+    UpstreamTenant& tenant_;
+    upstream::AcmeClient& client_;
+    std::string orderId_;
+    int64_t fence_;
+    const Clock& clock_;
+    std::function<void()> heartbeat_;
+};
+
+/// The upstream problem as the NDC may see it: type, status and identifiers kept, URLs
+/// (which name the IdO's CA account and orders) replaced by "<url>".
+acme::Problem scrubbed(const acme::Problem& problem);
+
+}  // namespace legate::ido::relay

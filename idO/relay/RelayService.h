@@ -1,0 +1,73 @@
+#pragma once
+/// The relay and renewal workers of one `ido serve` process (docs/upstream.md).
+///
+///  * `workers` threads read the relay streams of every tenant with an upstream through
+///    one consumer group, so any number of `ido` processes share the work; each job is
+///    acknowledged only once handled, and a job whose worker stopped heart-beating for
+///    `claim-idle-ms` is claimed back (XAUTOCLAIM) by another.
+///  * Each worker has a heartbeat thread that, while a job runs, resets the job's idle
+///    time and extends the order lock it holds.
+///  * One scheduler thread per process moves due wake-ups (renewals, retries) from each
+///    tenant's sorted set to its stream every `tick-ms`: at most `per-tick` per tenant,
+///    oldest due first, and no more than the tenant's upstream budget grants — when
+///    the budget runs short, the ones due longest (closest to expiry) go first, the
+///    rest wait, and a warning plus the `budget_deferred` counter say so.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "broker/core/Clock.h"
+#include "broker/core/Result.h"
+#include "broker/store/RedisPool.h"
+#include "idO/config/ServeConfig.h"
+#include "idO/relay/TenantRelay.h"
+
+namespace legate::ido::relay {
+
+class RelayService {
+public:
+    /// Prepares every tenant with an `upstream` (account key, solvers' listeners) and
+    /// starts the threads.  Tenants without one are left alone (their orders stay
+    /// processing).  A service with no such tenant starts no thread.
+    static Result<std::unique_ptr<RelayService>> start(const ServeConfig& config,
+                                                       const store::RedisUrl& redis,
+                                                       const Clock& clock);
+    ~RelayService();
+    RelayService(const RelayService&) = delete;
+    RelayService& operator=(const RelayService&) = delete;
+
+    /// Stops taking jobs and waits up to `grace` for running ones; true when every
+    /// thread ended (an unfinished job stays pending and is claimed back later).
+    bool stop(std::chrono::milliseconds grace);
+
+    /// The tenant's relay, or nullptr.
+    TenantRelay* tenant(const std::string& name);
+    size_t tenantCount() const { return tenants_.size(); }
+
+private:
+    RelayService(const ServeConfig& config, const store::RedisUrl& redis, const Clock& clock);
+    void workerLoop(int index);
+    void schedulerLoop();
+    void scheduleTenant(TenantRelay& relay, std::chrono::steady_clock::time_point& lastWarning);
+    /// Waits up to `d` unless stopping; false when stopping.
+    bool pause(std::chrono::milliseconds d);
+
+    RelayConfig config_;
+    const Clock& clock_;
+    store::RedisPool pool_;
+    std::vector<std::unique_ptr<TenantRelay>> tenants_;
+    std::string consumerPrefix_;
+
+    std::atomic<bool> stopping_{false};
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::vector<std::thread> threads_;
+    std::atomic<int> running_{0};
+};
+
+}  // namespace legate::ido::relay

@@ -1,0 +1,310 @@
+#include "idO/relay/RelayState.h"
+
+#include "broker/store/LuaScript.h"
+#include "broker/store/RedisReply.h"
+
+namespace legate::ido::relay {
+namespace {
+
+using store::Retry;
+
+// KEYS: lock, fence.  ARGV: ttl ms.  A fresh token when the lock was free, else nil.
+const store::LuaScript& lockScript() {
+    static const store::LuaScript script(R"LUA(
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], tostring(token), 'PX', ARGV[1])
+return token
+)LUA");
+    return script;
+}
+
+// KEYS: lock.  ARGV: token, ttl ms ('' = release).  1 when the lock was ours.
+const store::LuaScript& renewScript() {
+    static const store::LuaScript script(R"LUA(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+)LUA");
+    return script;
+}
+
+// KEYS: lock, record, audit.  ARGV: token, order id, step, now, n fields, field/value...,
+// fields to delete...
+const store::LuaScript& updateScript() {
+    static const store::LuaScript script(R"LUA(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local n = tonumber(ARGV[5])
+local i = 6
+if n > 0 then
+  local args = {}
+  for k = 0, 2 * n - 1 do args[#args + 1] = ARGV[i + k] end
+  redis.call('HSET', KEYS[2], unpack(args))
+end
+i = i + 2 * n
+if i <= #ARGV then
+  local del = {}
+  for k = i, #ARGV do del[#del + 1] = ARGV[k] end
+  redis.call('HDEL', KEYS[2], unpack(del))
+end
+if ARGV[3] ~= '' then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', '1000000', '*', 'what', 'relay', 'id', ARGV[2],
+             'to', ARGV[3], 'fence', ARGV[1], 'at', ARGV[4])
+end
+return 1
+)LUA");
+    return script;
+}
+
+// KEYS: schedule, stream.  ARGV: now ms, limit, lease ms.
+const store::LuaScript& moveDueScript() {
+    static const store::LuaScript script(R"LUA(
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local until_ = tonumber(ARGV[1]) + tonumber(ARGV[3])
+for _, id in ipairs(due) do
+  redis.call('ZADD', KEYS[1], until_, id)
+  redis.call('XADD', KEYS[2], '*', 'kind', 'renew', 'order', id, 'at', ARGV[1])
+end
+return #due
+)LUA");
+    return script;
+}
+
+// KEYS: bucket.  ARGV: wanted, capacity, period ms, now ms.  Tokens granted.
+const store::LuaScript& budgetScript() {
+    static const store::LuaScript script(R"LUA(
+local wanted = tonumber(ARGV[1])
+local cap = tonumber(ARGV[2])
+local period = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(b[1]) or cap
+local ts = tonumber(b[2]) or now
+if now > ts then tokens = math.min(cap, tokens + (now - ts) * cap / period) end
+local granted = math.min(wanted, math.floor(tokens))
+if granted < 0 then granted = 0 end
+tokens = tokens - granted
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(math.max(now, ts)))
+redis.call('PEXPIRE', KEYS[1], period * 2)
+return granted
+)LUA");
+    return script;
+}
+
+Result<store::RedisReply> checked(Result<store::RedisReply> reply) {
+    return store::rejectErrorReply(std::move(reply));
+}
+
+acme::Problem unexpectedReply(const std::string& what, const store::RedisReply& reply) {
+    return acme::Problem::make(acme::ErrorType::serverInternal,
+                               "redis: unexpected answer to " + what + ": " + reply.toString());
+}
+
+}  // namespace
+
+RelayState::RelayState(store::RedisPool& pool, TenantKeys keys, const Clock& clock)
+    : pool_(pool), keys_(std::move(keys)), clock_(clock) {}
+
+int64_t RelayState::nowMs() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
+        .count();
+}
+
+Status RelayState::ensureGroup() {
+    auto reply = pool_.command(
+        {"XGROUP", "CREATE", keys_.relayStream(), kRelayGroup, "0", "MKSTREAM"});
+    LEGATE_TRY(reply);
+    if (reply->isError() && !reply->isErrorCode("BUSYGROUP")) {
+        return unexpectedReply("XGROUP CREATE", *reply);
+    }
+    return okStatus();
+}
+
+Result<std::vector<Job>> RelayState::jobsOf(const store::RedisReply& entries) {
+    std::vector<Job> jobs;
+    for (const auto& entry : entries.elements()) {
+        const auto& e = entry.elements();
+        if (e.size() != 2) {
+            continue;  // an entry deleted while pending (XAUTOCLAIM before Redis 7)
+        }
+        Job job;
+        job.id = e[0].text();
+        const auto& fields = e[1].elements();
+        for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+            const auto& name = fields[i].text();
+            if (name == "kind") {
+                job.kind = fields[i + 1].text();
+            } else if (name == "order") {
+                job.order = fields[i + 1].text();
+            } else if (name == "delegation") {
+                job.delegation = fields[i + 1].text();
+            }
+        }
+        jobs.push_back(std::move(job));
+    }
+    return jobs;
+}
+
+Result<std::vector<Job>> RelayState::readJobs(const std::string& consumer, int count,
+                                              std::chrono::milliseconds block) {
+    auto reply = checked(pool_.command({"XREADGROUP", "GROUP", kRelayGroup, consumer, "COUNT",
+                                        std::to_string(count), "BLOCK",
+                                        std::to_string(block.count()), "STREAMS",
+                                        keys_.relayStream(), ">"},
+                                       Retry::Never));
+    if (!reply.ok() && reply.problem().detail.find("NOGROUP") != std::string::npos) {
+        // The stream was deleted behind our back (FLUSHALL in a test, an operator):
+        // make the group again rather than failing forever.
+        LEGATE_TRY(ensureGroup());
+        return std::vector<Job>{};
+    }
+    LEGATE_TRY(reply);
+    if (reply->isNil()) {
+        return std::vector<Job>{};
+    }
+    for (const auto& stream : reply->elements()) {
+        if (stream.elements().size() == 2) {
+            return jobsOf(stream.elements()[1]);
+        }
+    }
+    return std::vector<Job>{};
+}
+
+Result<std::vector<Job>> RelayState::claimIdle(const std::string& consumer,
+                                               std::chrono::milliseconds minIdle, int count) {
+    auto reply = checked(pool_.command({"XAUTOCLAIM", keys_.relayStream(), kRelayGroup, consumer,
+                                        std::to_string(minIdle.count()), "0-0", "COUNT",
+                                        std::to_string(count)}));
+    LEGATE_TRY(reply);
+    if (reply->elements().size() < 2) {
+        return unexpectedReply("XAUTOCLAIM", *reply);
+    }
+    return jobsOf(reply->elements()[1]);
+}
+
+Status RelayState::touch(const std::string& consumer, const std::string& jobId) {
+    auto reply = checked(pool_.command(
+        {"XCLAIM", keys_.relayStream(), kRelayGroup, consumer, "0", jobId, "JUSTID"}));
+    LEGATE_TRY(reply);
+    return okStatus();
+}
+
+Status RelayState::ack(const std::string& jobId) {
+    auto reply = checked(pool_.command({"XACK", keys_.relayStream(), kRelayGroup, jobId}));
+    LEGATE_TRY(reply);
+    return okStatus();
+}
+
+Result<std::optional<int64_t>> RelayState::lock(const std::string& orderId,
+                                                std::chrono::milliseconds ttl) {
+    auto reply = checked(lockScript().run(pool_, {keys_.relayLock(orderId), keys_.fence()},
+                                          {std::to_string(ttl.count())}, Retry::Never));
+    LEGATE_TRY(reply);
+    if (auto token = reply->asInteger()) {
+        return std::optional<int64_t>{*token};
+    }
+    return std::optional<int64_t>{};
+}
+
+Result<bool> RelayState::renewLock(const std::string& orderId, int64_t token,
+                                   std::chrono::milliseconds ttl) {
+    auto reply = checked(renewScript().run(pool_, {keys_.relayLock(orderId)},
+                                           {std::to_string(token), std::to_string(ttl.count())}));
+    LEGATE_TRY(reply);
+    return reply->asInteger().value_or(0) == 1;
+}
+
+Status RelayState::unlock(const std::string& orderId, int64_t token) {
+    auto reply = checked(
+        renewScript().run(pool_, {keys_.relayLock(orderId)}, {std::to_string(token), ""}));
+    LEGATE_TRY(reply);
+    return okStatus();
+}
+
+Result<FieldMap> RelayState::record(const std::string& orderId) {
+    auto reply = checked(pool_.command({"HGETALL", keys_.relay(orderId)}));
+    LEGATE_TRY(reply);
+    return fieldsOf(*reply);
+}
+
+Result<bool> RelayState::update(const std::string& orderId, int64_t token,
+                                const FieldMap& fields, const std::vector<std::string>& remove,
+                                const std::string& step) {
+    std::vector<std::string> args = {std::to_string(token), orderId, step,
+                                     timeField(clock_.now()), std::to_string(fields.size())};
+    for (const auto& [name, value] : fields) {
+        args.push_back(name);
+        args.push_back(value);
+    }
+    args.insert(args.end(), remove.begin(), remove.end());
+    auto reply = checked(updateScript().run(
+        pool_, {keys_.relayLock(orderId), keys_.relay(orderId), keys_.auditStream()}, args));
+    LEGATE_TRY(reply);
+    return reply->asInteger().value_or(0) == 1;
+}
+
+Status RelayState::wakeAt(const std::string& orderId, TimePoint due) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(due.time_since_epoch()).count();
+    auto reply =
+        checked(pool_.command({"ZADD", keys_.renewals(), std::to_string(ms), orderId}));
+    LEGATE_TRY(reply);
+    return okStatus();
+}
+
+Status RelayState::unschedule(const std::string& orderId) {
+    auto reply = checked(pool_.command({"ZREM", keys_.renewals(), orderId}));
+    LEGATE_TRY(reply);
+    return okStatus();
+}
+
+Result<int64_t> RelayState::moveDue(int64_t limit, std::chrono::milliseconds lease) {
+    if (limit <= 0) {
+        return int64_t{0};
+    }
+    auto reply = checked(moveDueScript().run(
+        pool_, {keys_.renewals(), keys_.relayStream()},
+        {std::to_string(nowMs()), std::to_string(limit), std::to_string(lease.count())},
+        Retry::Never));
+    LEGATE_TRY(reply);
+    return reply->asInteger().value_or(0);
+}
+
+Result<int64_t> RelayState::dueCount() {
+    auto reply = checked(
+        pool_.command({"ZCOUNT", keys_.renewals(), "-inf", std::to_string(nowMs())}));
+    LEGATE_TRY(reply);
+    return reply->asInteger().value_or(0);
+}
+
+Result<int64_t> RelayState::scheduledCount() {
+    auto reply = checked(pool_.command({"ZCARD", keys_.renewals()}));
+    LEGATE_TRY(reply);
+    return reply->asInteger().value_or(0);
+}
+
+Result<std::optional<TimePoint>> RelayState::dueTime(const std::string& orderId) {
+    auto reply = checked(pool_.command({"ZSCORE", keys_.renewals(), orderId}));
+    LEGATE_TRY(reply);
+    auto text = reply->asString();
+    if (!text) {
+        return std::optional<TimePoint>{};
+    }
+    const auto ms = static_cast<int64_t>(std::stod(*text));
+    return std::optional<TimePoint>{
+        TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)))};
+}
+
+Result<int64_t> RelayState::takeBudget(int64_t wanted, int64_t orders,
+                                       std::chrono::seconds period) {
+    auto reply = checked(budgetScript().run(
+        pool_, {keys_.upstreamBudget()},
+        {std::to_string(wanted), std::to_string(orders),
+         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(period).count()),
+         std::to_string(nowMs())},
+        Retry::Never));
+    LEGATE_TRY(reply);
+    return reply->asInteger().value_or(0);
+}
+
+}  // namespace legate::ido::relay

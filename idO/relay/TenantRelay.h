@@ -1,0 +1,103 @@
+#pragma once
+/// The relay of one tenant: what each job of its relay stream means (docs/upstream.md).
+///
+///  * `finalize` / `renew` (an Order1): advance it — choose the mode once and record it,
+///    then obtain what is due from the CA (Issuance) and publish it, or mirror the CA's
+///    refusal into Order1, or schedule the next wake-up.
+///  * `cancel` (an Order1 the NDC canceled) and `terminate` (a delegation the IdO ended):
+///    STAR relay → POST canceled to Order2; emulation → no more renewals (publication
+///    already answers autoRenewalCanceled); optionally revoke the current certificate;
+///    for a delegation, remove its CNAME records.
+///  * `delegation-created`: install the delegation's CNAME map when the tenant installs
+///    at creation.
+///
+/// Modes (chosen per Order1 from the CA's directory and the tenant's `mode`):
+///  * relay      — non-STAR: one certificate; Order1 `certificate` is the CA's URL when
+///                 the CA allows unauthenticated GET and the NDC asked for it, otherwise
+///                 the IdO's hosted copy.
+///  * star-relay — the CA offers STAR with allow-certificate-get: RFC 9115 as written,
+///                 Order1 `star-certificate` is the CA's URL.
+///  * emulate    — every real CA today: the IdO re-orders each period (idO/star) and
+///                 publishes at its own URL.
+///
+/// Thread-safe: workers share one TenantRelay; each brings its own AcmeClient.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "broker/core/Clock.h"
+#include "broker/core/Result.h"
+#include "broker/store/RedisPool.h"
+#include "idO/config/ServeConfig.h"
+#include "idO/relay/Issuance.h"
+#include "idO/relay/RelayState.h"
+#include "idO/relay/UpstreamTenant.h"
+#include "idO/state/TenantState.h"
+
+namespace legate::ido::relay {
+
+/// What a worker lends a job: its client for this tenant and its heartbeat.
+struct WorkerContext {
+    std::string consumer;
+    /// The worker's client for the tenant (made lazily; nullptr until then).
+    std::unique_ptr<upstream::AcmeClient>* client = nullptr;
+    std::function<void(std::chrono::milliseconds)> sleep;
+    /// Called between steps; the worker extends its claim on the job.
+    std::function<void()> heartbeat;
+    /// Tells the worker which order lock to keep alive (token 0: none).
+    std::function<void(const std::string& orderId, int64_t token)> holdLock;
+};
+
+struct RelayCounters {
+    std::atomic<uint64_t> issued{0};
+    std::atomic<uint64_t> failed{0};
+    std::atomic<uint64_t> deferred{0};
+    std::atomic<uint64_t> budgetDeferred{0};
+};
+
+class TenantRelay {
+public:
+    TenantRelay(store::RedisPool& pool, const TenantConfig& config,
+                std::unique_ptr<UpstreamTenant> upstream, const RelayConfig& relay,
+                const Clock& clock);
+
+    const std::string& tenant() const { return tenant_; }
+    RelayState& state() { return relayState_; }
+    TenantState& orders() { return tenantState_; }
+    UpstreamTenant& upstream() { return *upstream_; }
+    RelayCounters& counters() { return counters_; }
+
+    /// Works one job.  An error means "not done, leave it pending" (it will be claimed
+    /// back); deferring work to later (the wake-up schedule) counts as done.
+    Status handle(const Job& job, WorkerContext& worker);
+
+    /// First attempt's wait after a transient failure; doubles per attempt to a cap.
+    static std::chrono::seconds backoff(int attempt);
+    /// First certificates give up (Order1 invalid) after this many transient failures.
+    static constexpr int kMaxFirstAttempts = 6;
+
+private:
+    Status advance(const std::string& orderId, const std::string& jobKind,
+                   WorkerContext& worker);
+    Status stopOrder(const std::string& orderId, WorkerContext& worker);
+    Status terminate(const std::string& delegationId, WorkerContext& worker);
+    Status delegationCreated(const std::string& delegationId);
+
+    Result<upstream::AcmeClient*> client(WorkerContext& worker);
+    Status handleFailure(const OrderRecord& order, FieldMap& rec, int64_t token,
+                         const IssueFailure& failure);
+    void installCnames(const std::string& delegationId);
+
+    std::string tenant_;
+    RelayConfig relayConfig_;
+    const Clock& clock_;
+    std::unique_ptr<UpstreamTenant> upstream_;
+    RelayState relayState_;
+    TenantState tenantState_;
+    RelayCounters counters_;
+};
+
+}  // namespace legate::ido::relay

@@ -1,0 +1,279 @@
+/// STAR relay (RFC 9115 as written) against a small scripted STAR-capable ACME server:
+/// no public CA implements RFC 8739, so the only way to exercise this mode is a CA
+/// made for the test.  The scripted CA advertises meta.auto-renewal with
+/// allow-certificate-get, reflects (or, in one test, drops) the order's auto-renewal,
+/// answers authorizations as already valid, and records every request, so the test can
+/// check what the IdO sent: Order2 without `delegation`, with Order1's auto-renewal and
+/// allow-certificate-get, the NDC's CSR byte for byte, and a POST canceled on
+/// cancellation.  The real RelayService threads run against a real Redis.
+
+#include <atomic>
+#include <mutex>
+
+#include <gtest/gtest.h>
+
+#include "broker/crypto/Csr.h"
+#include "broker/crypto/Key.h"
+#include "broker/http/DevelopmentCertificate.h"
+#include "broker/http/Server.h"
+#include "broker/log/Setup.h"
+#include "broker/wire/Base64Url.h"
+#include "broker/wire/StrictJson.h"
+#include "idO/relay/RelayService.h"
+#include "idO/state/TenantState.h"
+#include "tests/support/RedisServer.h"
+#include "tests/support/TestSupport.h"
+
+namespace legate::ido::relay {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+/// The payload of a flattened JWS (not verified: the scripted CA trusts its test).
+json payloadOf(const std::string& body) {
+    auto jws = json::parse(body, nullptr, false);
+    if (!jws.is_object() || !jws.contains("payload")) {
+        return nullptr;
+    }
+    const std::string p = jws["payload"];
+    if (p.empty()) {
+        return json::object();  // POST-as-GET
+    }
+    auto bytes = wire::base64UrlDecode(p);
+    return json::parse(std::string(bytes->begin(), bytes->end()), nullptr, false);
+}
+
+class ScriptedStarCa {
+public:
+    explicit ScriptedStarCa(const std::filesystem::path& tlsDir, bool reflectAutoRenewal)
+        : reflect_(reflectAutoRenewal) {
+        auto paths = http::DevelopmentCertificate::ensure(tlsDir, {"127.0.0.1"});
+        caFile_ = paths->caCertificate;
+        auto router = std::make_shared<http::Router>();
+        router->add("GET", "/dir", [this](http::Request&) -> Result<http::Response> {
+            const auto base = server_->baseUrl();
+            return http::Response::json(
+                200, {{"newNonce", base + "/nonce"},
+                      {"newAccount", base + "/acct"},
+                      {"newOrder", base + "/new-order"},
+                      {"revokeCert", base + "/revoke"},
+                      {"keyChange", base + "/key-change"},
+                      {"meta",
+                       {{"auto-renewal",
+                         {{"min-lifetime", 10}, {"max-duration", 864000},
+                          {"allow-certificate-get", true}}}}}});
+        });
+        router->add({"HEAD", "GET"}, "/nonce", [this](http::Request&) -> Result<http::Response> {
+            return http::Response(200).replayNonce(nonce());
+        });
+        router->add("POST", "/acct", [this](http::Request& r) -> Result<http::Response> {
+            auto payload = payloadOf(*r.body());
+            if (payload.value("onlyReturnExisting", false) && !accountMade_) {
+                auto p = acme::Problem::make(acme::ErrorType::accountDoesNotExist, "no account");
+                return http::Response::json(400, p.toJson())
+                    .setHeader("Content-Type", "application/problem+json")
+                    .replayNonce(nonce());
+            }
+            accountMade_ = true;
+            return http::Response::json(201, {{"status", "valid"}})
+                .location(server_->baseUrl() + "/acct/1")
+                .replayNonce(nonce());
+        });
+        router->add("POST", "/new-order", [this](http::Request& r) -> Result<http::Response> {
+            std::lock_guard lock(mutex_);
+            newOrder_ = payloadOf(*r.body());
+            status_ = "ready";
+            return http::Response::json(201, orderJson())
+                .location(server_->baseUrl() + "/order/1")
+                .replayNonce(nonce());
+        });
+        router->add("POST", "/order/1", [this](http::Request& r) -> Result<http::Response> {
+            std::lock_guard lock(mutex_);
+            auto payload = payloadOf(*r.body());
+            if (payload.value("status", "") == "canceled") {
+                status_ = "canceled";
+                canceled_++;
+            }
+            return http::Response::json(200, orderJson()).replayNonce(nonce());
+        });
+        router->add("POST", "/order/1/finalize",
+                    [this](http::Request& r) -> Result<http::Response> {
+                        std::lock_guard lock(mutex_);
+                        finalize_ = payloadOf(*r.body());
+                        finalizations_++;
+                        status_ = "valid";
+                        return http::Response::json(200, orderJson()).replayNonce(nonce());
+                    });
+        http::ServerOptions options;
+        options.host = "127.0.0.1";
+        options.port = 0;
+        options.tls = http::TlsFiles{paths->certificateChain, paths->privateKey};
+        server_ = std::move(*http::Server::start(options, router));
+    }
+
+    std::string directoryUrl() const { return server_->baseUrl() + "/dir"; }
+    std::string starUrl() const { return server_->baseUrl() + "/star/1"; }
+    const std::filesystem::path& caFile() const { return caFile_; }
+
+    json newOrder() {
+        std::lock_guard lock(mutex_);
+        return newOrder_;
+    }
+    json finalize() {
+        std::lock_guard lock(mutex_);
+        return finalize_;
+    }
+    int finalizations() {
+        std::lock_guard lock(mutex_);
+        return finalizations_;
+    }
+    int canceled() {
+        std::lock_guard lock(mutex_);
+        return canceled_;
+    }
+
+private:
+    std::string nonce() { return wire::base64UrlEncode("nonce-" + std::to_string(nonces_++)); }
+
+    json orderJson() const {  // mutex_ held
+        json o = {{"status", status_},
+                  {"identifiers", newOrder_.value("identifiers", json::array())},
+                  {"authorizations", json::array()},
+                  {"finalize", server_->baseUrl() + "/order/1/finalize"}};
+        if (reflect_ && newOrder_.contains("auto-renewal")) {
+            o["auto-renewal"] = newOrder_["auto-renewal"];
+        }
+        if (status_ == "valid") {
+            o["star-certificate"] = starUrl();
+        }
+        return o;
+    }
+
+    bool reflect_;
+    std::filesystem::path caFile_;
+    http::ServerPtr server_;
+    std::atomic<int> nonces_{0};
+    std::atomic<bool> accountMade_{false};
+    std::mutex mutex_;
+    json newOrder_ = json::object();
+    json finalize_;
+    std::string status_ = "pending";
+    int finalizations_ = 0;
+    int canceled_ = 0;
+};
+
+class StarRelayTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        LEGATE_REQUIRE_REDIS();
+        (void)log::setup(log::Level::info, "stderr");
+        redis_ = std::make_unique<test::RedisServer>();
+        pool_ = std::make_unique<store::RedisPool>(*store::RedisUrl::parse(redis_->url()));
+        state_ = std::make_unique<TenantState>(
+            *pool_, TenantKeys(*store::KeyLayout::forTenant("example")), SystemClock::instance());
+    }
+
+    void startRelay(const ScriptedStarCa& ca) {
+        ServeConfig config;
+        config.redis.url = redis_->url();
+        config.relay.workers = 2;
+        config.relay.claimIdleMs = 1000;
+        config.relay.tickMs = 50;
+        TenantConfig tenant;
+        tenant.name = "example";
+        UpstreamConfig up;
+        up.directory = ca.directoryUrl();
+        up.caBundle = ca.caFile().string();
+        up.roots = ca.caFile().string();
+        up.accountKey = (dir_ / "account.pem").string();
+        up.solvers.preference = {"http-01"};
+        up.solvers.http01 = solvers::Http01ResponderOptions{.host = "127.0.0.1", .port = 0};
+        tenant.upstream = up;
+        config.tenants.push_back(tenant);
+        auto service = RelayService::start(config, *store::RedisUrl::parse(redis_->url()),
+                                           SystemClock::instance());
+        ASSERT_TRUE(service.ok()) << service.problem().detail;
+        relay_ = std::move(*service);
+    }
+
+    /// An Order1 in processing with a real CSR, as finalize leaves it.
+    std::pair<std::string, std::string> processingStarOrder() {
+        auto ndc = state_->createNdc("cdn", "ops@cdn.example");
+        AccountRecord a;
+        a.id = newId();
+        a.jwk = {{"kty", "OKP"}};
+        a.thumbprint = "tp";
+        EXPECT_TRUE(state_->bindAccount(a, ndc->ndc.eabKid)->ok());
+        DelegationRecord d;
+        d.ndcId = ndc->ndc.id;
+        d.csrTemplate = {{"keyTypes", json::array()}};
+        EXPECT_TRUE(state_->createDelegation(d)->ok());
+        OrderRecord order;
+        order.accountId = a.id;
+        order.delegationId = d.id;
+        order.identifiers = {{"dns", "abc.ido.example"}};
+        order.autoRenewal = {{"end-date", "2030-01-01T00:00:00Z"},
+                             {"lifetime", 86400},
+                             {"allow-certificate-get", true}};
+        order.expires = std::chrono::system_clock::now() + 24h;
+        EXPECT_TRUE(state_->createOrder(order)->ok());
+        auto key = crypto::PrivateKey::generate(crypto::KeyType::P256);
+        crypto::CsrRequest request;
+        request.dnsNames = {"abc.ido.example"};
+        auto csr = crypto::createCsr(*key, request);
+        const auto csr64 = wire::base64UrlEncode(csr->der());
+        EXPECT_TRUE(state_->acceptFinalize(order.id, csr64)->ok());
+        return {order.id, csr64};
+    }
+
+    std::string statusOf(const std::string& id) {
+        auto o = state_->order(id);
+        return o.ok() && *o ? (*o)->status : "";
+    }
+
+    test::TempDir dir_;
+    std::unique_ptr<test::RedisServer> redis_;
+    std::unique_ptr<store::RedisPool> pool_;
+    std::unique_ptr<TenantState> state_;
+    std::unique_ptr<RelayService> relay_;
+};
+
+TEST_F(StarRelayTest, Order1GetsTheCasStarUrlAndCancelReachesOrder2) {
+    ScriptedStarCa ca(dir_ / "ca-tls", true);
+    startRelay(ca);
+    auto [id, csr64] = processingStarOrder();
+    ASSERT_TRUE(test::pollUntil([&] { return statusOf(id) != "processing"; }, 20s));
+    auto order = state_->order(id);
+    ASSERT_EQ((*order)->status, "valid") << (*order)->error.dump();
+    EXPECT_EQ((*order)->upstreamUrl, ca.starUrl()) << "RFC 9115: the CA's star-certificate URL";
+
+    const auto sent = ca.newOrder();
+    EXPECT_FALSE(sent.contains("delegation")) << "the delegation member is never sent upstream";
+    EXPECT_EQ(sent["identifiers"], json::array({{{"type", "dns"}, {"value", "abc.ido.example"}}}));
+    EXPECT_EQ(sent["auto-renewal"]["end-date"], "2030-01-01T00:00:00Z");
+    EXPECT_EQ(sent["auto-renewal"]["lifetime"], 86400);
+    EXPECT_EQ(sent["auto-renewal"]["allow-certificate-get"], true);
+    EXPECT_EQ(ca.finalize()["csr"], csr64) << "the NDC's CSR byte for byte";
+    EXPECT_EQ(ca.finalizations(), 1);
+
+    // The NDC cancels: the relay POSTs canceled to Order2 (RFC 8739 §3.1.2).
+    ASSERT_TRUE(state_->cancelOrder(id)->ok());
+    EXPECT_TRUE(test::pollUntil([&] { return ca.canceled() == 1; }, 20s));
+}
+
+TEST_F(StarRelayTest, ACaThatDropsAutoRenewalFailsTheOrder) {
+    ScriptedStarCa ca(dir_ / "ca-tls", false);
+    startRelay(ca);
+    auto [id, csr64] = processingStarOrder();
+    ASSERT_TRUE(test::pollUntil([&] { return statusOf(id) != "processing"; }, 20s));
+    auto order = state_->order(id);
+    ASSERT_EQ((*order)->status, "invalid");
+    EXPECT_NE((*order)->error.dump().find("auto-renewal"), std::string::npos)
+        << (*order)->error.dump();
+    // Digest A24: Order2 is not left running when it does not reflect what was asked.
+    EXPECT_TRUE(test::pollUntil([&] { return ca.canceled() >= 1; }, 20s));
+}
+
+}  // namespace
+}  // namespace legate::ido::relay
