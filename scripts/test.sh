@@ -2,7 +2,8 @@
 # scripts/test.sh: every test of Legate, on a fresh Debian 12 machine as root.
 #
 #   1. installs whatever packages are missing (apt-get, non-interactive)
-#   2. builds with g++ (warnings are errors) and runs the whole suite with ctest
+#   2. builds with g++ (warnings are errors) and runs the whole suite with ctest, then
+#      the CDN onboarding walk-through (scripts/demo.sh, short lifetimes) as one test
 #   3. builds again with clang under AddressSanitizer + UndefinedBehaviorSanitizer,
 #      runs the whole suite again, and runs every libFuzzer target for a bounded time
 #
@@ -52,6 +53,22 @@ configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEGATE_WERROR=ON
 log_step "3/5 tests"
 suite_ok=1
 run_ctest build "g++ build" || suite_ok=0
+
+# The README's demo, end to end, as one more test: real Redis, BIND, Pebble, ido, ndc
+# and nginx, the edge checked at each stage (issue #6).  Its services stop by PID even
+# when it fails.
+demo_dir=$(mktemp -d)
+if scripts/demo.sh --no-build --build-dir build --dir "$demo_dir/demo" --lifetime 60 \
+    >build/demo.log 2>&1; then
+    echo "demo walk-through: passed ($(grep -c '' build/demo.log) lines in build/demo.log)"
+    passed=$((passed + 1))
+else
+    tail -60 build/demo.log
+    echo "demo walk-through: FAILED (whole output in build/demo.log)"
+    failed=$((failed + 1))
+    suite_ok=0
+fi
+rm -rf "$demo_dir"
 
 if [[ ${LEGATE_SKIP_SANITIZERS:-0} != 1 ]]; then
     log_step "4/5 sanitizer build and tests (clang, ASan + UBSan)"

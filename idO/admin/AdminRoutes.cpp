@@ -11,6 +11,7 @@
 #include "idO/admin/AdminViews.h"
 #include "idO/admin/BearerToken.h"
 #include "idO/admin/DelegationRequest.h"
+#include "idO/relay/RelayState.h"
 #include "profiles/NameSyntax.h"
 
 namespace legate::ido {
@@ -222,7 +223,7 @@ Result<http::Response> showDelegation(http::Request& request, TenantContext& ten
             LEGATE_TRY(c);
             cert = std::move(*c);
         }
-        list.push_back(orderView(order, cert));
+        list.push_back(orderView(order, cert, tenant.state.clock().now()));
     }
     json doc = delegationView(*d, tenant.urls);
     doc["orders"] = list;
@@ -258,6 +259,17 @@ Result<http::Response> terminateDelegation(http::Request& request, TenantContext
         200, {{"id", id}, {"status", "terminated"}, {"orders-canceled", canceled}});
 }
 
+/// The relay's view of the tenant: counters shared by every process, the renewal
+/// schedule (how many are due now, how late the oldest is: non-zero means the budget
+/// or the workers cannot keep up) and the job stream.
+Result<http::Response> relayStatus(http::Request&, TenantContext& tenant,
+                                   const AcmeServices& services) {
+    relay::RelayState state(services.pool(), tenant.state.keys(), services.clock());
+    auto status = state.status();
+    LEGATE_TRY(status);
+    return http::Response::json(200, *status);
+}
+
 }  // namespace
 
 void addAdminRoutes(http::Router& router, const AcmeServices& services, std::string bearerToken) {
@@ -275,6 +287,8 @@ void addAdminRoutes(http::Router& router, const AcmeServices& services, std::str
     route("GET", "/ndcs/{ndc}/delegations", listDelegations);
     route("GET", "/delegations/{id}", showDelegation);
     route("DELETE", "/delegations/{id}", terminateDelegation);
+    route("GET", "/relay",
+          [&services](http::Request& r, TenantContext& t) { return relayStatus(r, t, services); });
 }
 
 }  // namespace legate::ido

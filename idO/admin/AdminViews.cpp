@@ -11,10 +11,6 @@ json textOrNull(const std::string& text) {
     return text.empty() ? json(nullptr) : json(text);
 }
 
-json timeOrNull(const std::optional<TimePoint>& t) {
-    return t ? json(toRfc3339(*t)) : json(nullptr);
-}
-
 }  // namespace
 
 json ndcView(const NdcRecord& ndc) {
@@ -43,7 +39,8 @@ json delegationView(const DelegationRecord& d, const AcmeUrls& urls) {
             {"url", urls.delegation(d.id)}};
 }
 
-json orderView(const OrderRecord& order, const std::optional<CertificateRecord>& cert) {
+json orderView(const OrderRecord& order, const std::optional<CertificateRecord>& cert,
+               TimePoint now) {
     json identifiers = json::array();
     for (const auto& i : order.identifiers) {
         identifiers.push_back(i.toJson());
@@ -57,9 +54,16 @@ json orderView(const OrderRecord& order, const std::optional<CertificateRecord>&
         view["star"] = order.autoRenewal;
     }
     if (cert) {
-        view["certificate"] = {{"state", cert->state},
-                               {"notBefore", timeOrNull(cert->notBefore)},
-                               {"notAfter", timeOrNull(cert->notAfter)}};
+        const auto served = cert->servedAt(now);
+        view["certificate"] = {
+            {"state", cert->state},
+            {"notBefore", served ? json(toRfc3339(served->notBefore)) : json(nullptr)},
+            {"notAfter", served ? json(toRfc3339(served->notAfter)) : json(nullptr)}};
+        if (cert->nextFrom && *cert->nextFrom > now && cert->nextNotBefore && cert->nextNotAfter) {
+            view["certificate"]["next"] = {{"notBefore", toRfc3339(*cert->nextNotBefore)},
+                                           {"notAfter", toRfc3339(*cert->nextNotAfter)},
+                                           {"from", toRfc3339(*cert->nextFrom)}};
+        }
     }
     return view;
 }

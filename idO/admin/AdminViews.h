@@ -17,7 +17,9 @@ nlohmann::json ndcView(const NdcRecord& ndc);
 nlohmann::json delegationView(const DelegationRecord& delegation, const AcmeUrls& urls);
 
 /// {id, status, identifiers, star (STAR orders only), expires, certificate}; certificate
-/// is {state, notBefore, notAfter} of the order's publication, or null.
-nlohmann::json orderView(const OrderRecord& order, const std::optional<CertificateRecord>& cert);
+/// is {state, notBefore, notAfter} of what the order's publication serves at `now`
+/// (plus `next`: {notBefore, notAfter, from} of a staged STAR successor), or null.
+nlohmann::json orderView(const OrderRecord& order, const std::optional<CertificateRecord>& cert,
+                         TimePoint now);
 
 }  // namespace legate::ido

@@ -22,8 +22,8 @@ UpstreamConfig readUpstreamConfig(const ConfigNode& node, const std::string& bas
     UpstreamConfig u;
     u.directory = node.string("directory");
     if (!u.directory.empty() && !isHttpsUrl(u.directory)) {
-        node.fail("directory", "expected an https:// URL (RFC 8555 §6.1), got \"" +
-                                   u.directory + "\"");
+        node.fail("directory",
+                  "expected an https:// URL (RFC 8555 §6.1), got \"" + u.directory + "\"");
     }
     u.caBundle = resolve(baseDir, node.string("ca-bundle", ""));
     u.roots = resolve(baseDir, node.string("roots"));

@@ -48,8 +48,8 @@ Result<std::vector<crypto::Certificate>> checkIssued(const std::string& pem,
     std::sort(wanted.begin(), wanted.end());
     wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
     if (leaf.dnsNames() != wanted) {
-        return refused("it names [" + joined(leaf.dnsNames()) + "], the order [" +
-                       joined(wanted) + "]");
+        return refused("it names [" + joined(leaf.dnsNames()) + "], the order [" + joined(wanted) +
+                       "]");
     }
     const auto seconds = [](TimePoint t) {
         return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -67,8 +67,7 @@ Result<std::vector<crypto::Certificate>> checkIssued(const std::string& pem,
     }
     const auto at = std::max(now, leaf.notBefore());
     if (auto verified = crypto::verifyChain(*chain, roots, at); !verified.ok()) {
-        return refused("it does not chain to the configured roots: " +
-                       verified.problem().detail);
+        return refused("it does not chain to the configured roots: " + verified.problem().detail);
     }
     return chain;
 }

@@ -39,7 +39,7 @@ void crashPoint(const std::string& step) {
     static const char* target = std::getenv("LEGATE_RELAY_CRASH_AFTER");
     if (target && step == target) {
         logger().warn("crash point reached, killing this process",
-                         {{"step", step}, {"hook", "LEGATE_RELAY_CRASH_AFTER"}});
+                      {{"step", step}, {"hook", "LEGATE_RELAY_CRASH_AFTER"}});
         std::raise(SIGKILL);
     }
 }
@@ -107,13 +107,13 @@ std::optional<IssueFailure> Issuance::authorize(const std::string& url) {
         return std::nullopt;
     }
     if (authz->status != "pending") {
-        return IssueFailure{Kind::permanent,
-                            acme::Problem::make(acme::ErrorType::unauthorized,
-                                                "the CA's authorization for " +
-                                                    authz->identifier.value + " is " +
-                                                    authz->status,
-                                                403),
-                            std::nullopt};
+        return IssueFailure{
+            Kind::permanent,
+            acme::Problem::make(
+                acme::ErrorType::unauthorized,
+                "the CA's authorization for " + authz->identifier.value + " is " + authz->status,
+                403),
+            std::nullopt};
     }
     const auto* challenge = tenant_.solvers().choose(*authz);
     if (!challenge) {
@@ -125,13 +125,11 @@ std::optional<IssueFailure> Issuance::authorize(const std::string& url) {
             Kind::permanent,
             acme::Problem::make(acme::ErrorType::unsupportedIdentifier,
                                 "no configured challenge solver can answer for " +
-                                    authz->identifier.value + " (the CA offers " + offered +
-                                    ")",
+                                    authz->identifier.value + " (the CA offers " + offered + ")",
                                 400),
             std::nullopt};
     }
-    if (auto presented = tenant_.solvers().present(*authz, *challenge, client_);
-        !presented.ok()) {
+    if (auto presented = tenant_.solvers().present(*authz, *challenge, client_); !presented.ok()) {
         tenant_.solvers().cleanup(*authz, *challenge, client_);
         return IssueFailure{Kind::transient, presented.problem(), std::nullopt};
     }
@@ -147,20 +145,19 @@ std::optional<IssueFailure> Issuance::authorize(const std::string& url) {
         return failure(final.problem());
     }
     if (final->status != "valid") {
-        acme::Problem p = acme::Problem::make(acme::ErrorType::unauthorized,
-                                              "the CA could not validate " +
-                                                  final->identifier.value + " (" +
-                                                  challenge->type + ")",
-                                              403);
+        acme::Problem p = acme::Problem::make(
+            acme::ErrorType::unauthorized,
+            "the CA could not validate " + final->identifier.value + " (" + challenge->type + ")",
+            403);
         if (const auto* c = final->challenge(challenge->type); c && c->error) {
             p = *c->error;
         }
         p.identifier = final->identifier;
         return IssueFailure{Kind::permanent, p, std::nullopt};
     }
-    logger().info("authorized",
-                  {{"order", orderId_}, {"identifier", final->identifier.value},
-                   {"challenge", challenge->type}});
+    logger().info("authorized", {{"order", orderId_},
+                                 {"identifier", final->identifier.value},
+                                 {"challenge", challenge->type}});
     return std::nullopt;
 }
 
@@ -275,8 +272,7 @@ IssueResult Issuance::run(const IssueSpec& spec, FieldMap& rec) {
         if (!order->certificate) {
             return IssueFailure{Kind::transient,
                                 acme::Problem::make(acme::ErrorType::serverInternal,
-                                                    "valid Order2 without a certificate URL",
-                                                    502),
+                                                    "valid Order2 without a certificate URL", 502),
                                 std::nullopt};
         }
         auto chain = client_.downloadCertificate(*order->certificate);
@@ -330,8 +326,7 @@ IssueResult Issuance::run(const IssueSpec& spec, FieldMap& rec) {
 }
 
 Result<bool> Issuance::finish(FieldMap& rec) {
-    std::vector<std::string> remove = {"i_step", "i_order2", "i_pem", "i_nb", "i_na",
-                                       "i_cert_url"};
+    std::vector<std::string> remove = {"i_step", "i_order2", "i_pem", "i_nb", "i_na", "i_cert_url"};
     auto ok = state_.update(orderId_, fence_, {}, remove, "");
     LEGATE_TRY(ok);
     for (const auto& k : remove) {

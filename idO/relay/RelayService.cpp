@@ -81,7 +81,9 @@ Result<std::unique_ptr<RelayService>> RelayService::start(const ServeConfig& con
     return service;
 }
 
-RelayService::~RelayService() { stop(std::chrono::seconds(10)); }
+RelayService::~RelayService() {
+    stop(std::chrono::seconds(10));
+}
 
 TenantRelay* RelayService::tenant(const std::string& name) {
     for (auto& t : tenants_) {
@@ -143,7 +145,7 @@ void RelayService::workerLoop(int index) {
             (void)holding->relay->state().touch(consumer, holding->jobId);
             if (holding->token != 0) {
                 (void)holding->relay->state().renewLock(holding->orderId, holding->token,
-                                                         claimIdle);
+                                                        claimIdle);
             }
         }
         running_--;
@@ -241,6 +243,7 @@ void RelayService::scheduleTenant(TenantRelay& relay,
         }
         if (*granted < limit) {
             relay.counters().budgetDeferred += static_cast<uint64_t>(limit - *granted);
+            relay.state().count("budget_deferred", limit - *granted);
             const auto now = std::chrono::steady_clock::now();
             if (now - lastWarning > std::chrono::minutes(1)) {
                 lastWarning = now;

@@ -111,8 +111,8 @@ int64_t RelayState::nowMs() const {
 }
 
 Status RelayState::ensureGroup() {
-    auto reply = pool_.command(
-        {"XGROUP", "CREATE", keys_.relayStream(), kRelayGroup, "0", "MKSTREAM"});
+    auto reply =
+        pool_.command({"XGROUP", "CREATE", keys_.relayStream(), kRelayGroup, "0", "MKSTREAM"});
     LEGATE_TRY(reply);
     if (reply->isError() && !reply->isErrorCode("BUSYGROUP")) {
         return unexpectedReply("XGROUP CREATE", *reply);
@@ -147,11 +147,10 @@ Result<std::vector<Job>> RelayState::jobsOf(const store::RedisReply& entries) {
 
 Result<std::vector<Job>> RelayState::readJobs(const std::string& consumer, int count,
                                               std::chrono::milliseconds block) {
-    auto reply = checked(pool_.command({"XREADGROUP", "GROUP", kRelayGroup, consumer, "COUNT",
-                                        std::to_string(count), "BLOCK",
-                                        std::to_string(block.count()), "STREAMS",
-                                        keys_.relayStream(), ">"},
-                                       Retry::Never));
+    auto reply = checked(
+        pool_.command({"XREADGROUP", "GROUP", kRelayGroup, consumer, "COUNT", std::to_string(count),
+                       "BLOCK", std::to_string(block.count()), "STREAMS", keys_.relayStream(), ">"},
+                      Retry::Never));
     if (!reply.ok() && reply.problem().detail.find("NOGROUP") != std::string::npos) {
         // The stream was deleted behind our back (FLUSHALL in a test, an operator):
         // make the group again rather than failing forever.
@@ -172,9 +171,9 @@ Result<std::vector<Job>> RelayState::readJobs(const std::string& consumer, int c
 
 Result<std::vector<Job>> RelayState::claimIdle(const std::string& consumer,
                                                std::chrono::milliseconds minIdle, int count) {
-    auto reply = checked(pool_.command({"XAUTOCLAIM", keys_.relayStream(), kRelayGroup, consumer,
-                                        std::to_string(minIdle.count()), "0-0", "COUNT",
-                                        std::to_string(count)}));
+    auto reply = checked(
+        pool_.command({"XAUTOCLAIM", keys_.relayStream(), kRelayGroup, consumer,
+                       std::to_string(minIdle.count()), "0-0", "COUNT", std::to_string(count)}));
     LEGATE_TRY(reply);
     if (reply->elements().size() < 2) {
         return unexpectedReply("XAUTOCLAIM", *reply);
@@ -215,8 +214,8 @@ Result<bool> RelayState::renewLock(const std::string& orderId, int64_t token,
 }
 
 Status RelayState::unlock(const std::string& orderId, int64_t token) {
-    auto reply = checked(
-        renewScript().run(pool_, {keys_.relayLock(orderId)}, {std::to_string(token), ""}));
+    auto reply =
+        checked(renewScript().run(pool_, {keys_.relayLock(orderId)}, {std::to_string(token), ""}));
     LEGATE_TRY(reply);
     return okStatus();
 }
@@ -227,11 +226,10 @@ Result<FieldMap> RelayState::record(const std::string& orderId) {
     return fieldsOf(*reply);
 }
 
-Result<bool> RelayState::update(const std::string& orderId, int64_t token,
-                                const FieldMap& fields, const std::vector<std::string>& remove,
-                                const std::string& step) {
-    std::vector<std::string> args = {std::to_string(token), orderId, step,
-                                     timeField(clock_.now()), std::to_string(fields.size())};
+Result<bool> RelayState::update(const std::string& orderId, int64_t token, const FieldMap& fields,
+                                const std::vector<std::string>& remove, const std::string& step) {
+    std::vector<std::string> args = {std::to_string(token), orderId, step, timeField(clock_.now()),
+                                     std::to_string(fields.size())};
     for (const auto& [name, value] : fields) {
         args.push_back(name);
         args.push_back(value);
@@ -246,8 +244,7 @@ Result<bool> RelayState::update(const std::string& orderId, int64_t token,
 Status RelayState::wakeAt(const std::string& orderId, TimePoint due) {
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(due.time_since_epoch()).count();
-    auto reply =
-        checked(pool_.command({"ZADD", keys_.renewals(), std::to_string(ms), orderId}));
+    auto reply = checked(pool_.command({"ZADD", keys_.renewals(), std::to_string(ms), orderId}));
     LEGATE_TRY(reply);
     return okStatus();
 }
@@ -271,8 +268,8 @@ Result<int64_t> RelayState::moveDue(int64_t limit, std::chrono::milliseconds lea
 }
 
 Result<int64_t> RelayState::dueCount() {
-    auto reply = checked(
-        pool_.command({"ZCOUNT", keys_.renewals(), "-inf", std::to_string(nowMs())}));
+    auto reply =
+        checked(pool_.command({"ZCOUNT", keys_.renewals(), "-inf", std::to_string(nowMs())}));
     LEGATE_TRY(reply);
     return reply->asInteger().value_or(0);
 }
@@ -305,6 +302,42 @@ Result<int64_t> RelayState::takeBudget(int64_t wanted, int64_t orders,
         Retry::Never));
     LEGATE_TRY(reply);
     return reply->asInteger().value_or(0);
+}
+
+void RelayState::count(const std::string& name, int64_t n) {
+    (void)pool_.command({"HINCRBY", keys_.relayMetrics(), name, std::to_string(n)}, Retry::Never);
+}
+
+Result<nlohmann::json> RelayState::status() {
+    const auto now = std::to_string(nowMs());
+    auto replies = pool_.pipeline({{"HGETALL", keys_.relayMetrics()},
+                                   {"ZCARD", keys_.renewals()},
+                                   {"ZCOUNT", keys_.renewals(), "-inf", now},
+                                   {"ZRANGE", keys_.renewals(), "0", "0", "WITHSCORES"},
+                                   {"XLEN", keys_.relayStream()},
+                                   {"XPENDING", keys_.relayStream(), kRelayGroup}});
+    LEGATE_TRY(replies);
+    const auto& r = *replies;
+    nlohmann::json counters = nlohmann::json::object();
+    for (const auto& [name, value] : fieldsOf(r[0])) {
+        counters[name] = std::atoll(value.c_str());
+    }
+    nlohmann::json out = {
+        {"counters", counters},
+        {"renewals",
+         {{"scheduled", r[1].asInteger().value_or(0)}, {"due", r[2].asInteger().value_or(0)}}},
+        {"jobs",
+         {{"stream-length", r[4].asInteger().value_or(0)},
+          {"pending", r[5].isArray() && !r[5].elements().empty()
+                          ? r[5].elements()[0].asInteger().value_or(0)
+                          : 0}}}};
+    if (r[3].elements().size() == 2) {
+        const auto ms = static_cast<int64_t>(std::atof(r[3].elements()[1].text().c_str()));
+        if (ms <= nowMs()) {
+            out["renewals"]["oldest-due-seconds"] = (nowMs() - ms) / 1000;
+        }
+    }
+    return out;
 }
 
 }  // namespace legate::ido::relay

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "broker/core/Clock.h"
 #include "broker/core/Result.h"
 #include "broker/store/RedisPool.h"
@@ -60,8 +62,7 @@ public:
 
     // ---- the per-order lock ----
     /// A fencing token when the order's lock was free, nullopt when someone holds it.
-    Result<std::optional<int64_t>> lock(const std::string& orderId,
-                                        std::chrono::milliseconds ttl);
+    Result<std::optional<int64_t>> lock(const std::string& orderId, std::chrono::milliseconds ttl);
     /// Extends the lease; false when the lock is no longer ours.
     Result<bool> renewLock(const std::string& orderId, int64_t token,
                            std::chrono::milliseconds ttl);
@@ -73,8 +74,7 @@ public:
     /// naming `step` (when not empty) — only while `token` holds the lock.  false when
     /// fenced off (the lock moved on).
     Result<bool> update(const std::string& orderId, int64_t token, const FieldMap& fields,
-                        const std::vector<std::string>& remove = {},
-                        const std::string& step = "");
+                        const std::vector<std::string>& remove = {}, const std::string& step = "");
 
     // ---- the wake-up schedule ----
     Status wakeAt(const std::string& orderId, TimePoint due);
@@ -93,6 +93,13 @@ public:
     /// Takes up to `wanted` tokens from the tenant's bucket (`orders` per `period`,
     /// burst = orders); returns how many were granted.
     Result<int64_t> takeBudget(int64_t wanted, int64_t orders, std::chrono::seconds period);
+
+    // ---- metrics ----
+    /// Adds `n` to a tenant-wide counter (every process adds to the same ones).
+    void count(const std::string& name, int64_t n = 1);
+    /// The counters, the schedule (scheduled, due, oldest due) and the job stream
+    /// (length, jobs handed out and not yet acknowledged), for the admin API.
+    Result<nlohmann::json> status();
 
 private:
     Result<std::vector<Job>> jobsOf(const store::RedisReply& entries);

@@ -126,6 +126,7 @@ Status TenantRelay::handleFailure(const OrderRecord& order, FieldMap& rec, int64
     const bool first = order.status == "processing";
     counters_.failed++;
     const bool giveUp = failure.kind == Kind::permanent || (first && attempts >= kMaxFirstAttempts);
+    relayState_.count(giveUp && first ? "orders_failed" : "retries");
     if (giveUp && first) {
         auto problem = scrubbed(failure.problem);
         logger().error("order failed upstream", {{"tenant", tenant_},
@@ -135,8 +136,8 @@ Status TenantRelay::handleFailure(const OrderRecord& order, FieldMap& rec, int64
                                                  {"attempts", attempts}});
         auto failed = tenantState_.failOrder(order.id, problem);
         LEGATE_TRY(failed);
-        (void)relayState_.update(order.id, token, {{"done", "1"}, {"attempts", std::to_string(attempts)}},
-                                 {}, "failed");
+        (void)relayState_.update(
+            order.id, token, {{"done", "1"}, {"attempts", std::to_string(attempts)}}, {}, "failed");
         return relayState_.unschedule(order.id);
     }
     auto wait = backoff(attempts);
@@ -211,7 +212,8 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
         }
         auto ok = relayState_.update(orderId, held.token(), {{"mode", mode}}, {}, "mode-" + mode);
         LEGATE_TRY(ok);
-        logger().info("relay mode chosen", {{"tenant", tenant_}, {"order", orderId}, {"mode", mode}});
+        logger().info("relay mode chosen",
+                      {{"tenant", tenant_}, {"order", orderId}, {"mode", mode}});
     }
 
     auto csrDer = wire::base64UrlDecode((*order)->csr);
@@ -228,16 +230,17 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
     const auto& budget = upstream_->config().budget;
     auto budgetAllows = [&]() -> Result<bool> {
         // Renewals were paid for by the scheduler; everything else pays here.
-        if (!budget.enabled() || jobKind == "renew" || field(*rec, "i_step") != "" ) {
+        if (!budget.enabled() || jobKind == "renew" || field(*rec, "i_step") != "") {
             return true;
         }
-        auto granted = relayState_.takeBudget(1, budget.orders,
-                                              std::chrono::seconds(budget.periodSeconds));
+        auto granted =
+            relayState_.takeBudget(1, budget.orders, std::chrono::seconds(budget.periodSeconds));
         LEGATE_TRY(granted);
         if (*granted >= 1) {
             return true;
         }
         counters_.budgetDeferred++;
+        relayState_.count("budget_deferred");
         logger().warn("upstream order budget exhausted; the order waits its turn",
                       {{"tenant", tenant_}, {"order", orderId}});
         LEGATE_TRY(relayState_.wakeAt(orderId, clock_.now()));
@@ -268,15 +271,15 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
             return handleFailure(**order, *rec, held.token(), *f);
         }
         const auto& issued = std::get<Issued>(result);
-        auto published = tenantState_.publishCertificate((*order)->certToken, issued.pem,
-                                                         issued.notBefore, issued.notAfter,
-                                                         std::nullopt);
+        auto published = tenantState_.publishCertificate(
+            (*order)->certToken, issued.pem, issued.notBefore, issued.notAfter, std::nullopt);
         LEGATE_TRY(published);
         if (caGet && issued.order2.certificate) {
             LEGATE_TRY(tenantState_.relayValid(orderId, *issued.order2.certificate));
         }
         crashPoint("published");
         counters_.issued++;
+        relayState_.count("certificates_issued");
         LEGATE_TRY(issuance.finish(*rec));
         LEGATE_TRY(relayState_.update(orderId, held.token(),
                                       {{"obtained", "0"}, {"done", "1"}, {"attempts", "0"}}, {},
@@ -325,12 +328,12 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
         LEGATE_TRY(tenantState_.relayValid(orderId, *issued.order2.starCertificate));
         crashPoint("published");
         counters_.issued++;
+        relayState_.count("certificates_issued");
         LEGATE_TRY(issuance.finish(*rec));
-        LEGATE_TRY(relayState_.update(orderId, held.token(),
-                                      {{"star_order2", issued.order2Url},
-                                       {"done", "1"},
-                                       {"attempts", "0"}},
-                                      {}, "star-relayed"));
+        LEGATE_TRY(relayState_.update(
+            orderId, held.token(),
+            {{"star_order2", issued.order2Url}, {"done", "1"}, {"attempts", "0"}}, {},
+            "star-relayed"));
         installCnames((*order)->delegationId);
         logger().info("STAR order relayed", {{"tenant", tenant_}, {"order", orderId}});
         return relayState_.unschedule(orderId);
@@ -347,8 +350,8 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
     options.paddingFactor = renewal.paddingPercent / 100.0;
     options.leadTime = Seconds(renewal.leadTimeSeconds);
     if (field(*rec, "anchor").empty()) {
-        LEGATE_TRY(relayState_.update(orderId, held.token(),
-                                      {{"anchor", timeField(clock_.now())}}, {}, "anchored"));
+        LEGATE_TRY(relayState_.update(orderId, held.token(), {{"anchor", timeField(clock_.now())}},
+                                      {}, "anchored"));
         (*rec)["anchor"] = timeField(clock_.now());
     }
     auto schedule =
@@ -410,11 +413,15 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
         spec.notBefore = window->notBefore;
         spec.notAfter = window->notAfter;
         spec.csr = &*csr;
+        const auto started = std::chrono::steady_clock::now();
         auto result = issuance.run(spec, *rec);
         if (auto* f = std::get_if<IssueFailure>(&result)) {
             return handleFailure(**order, *rec, held.token(), *f);
         }
         const auto& issued = std::get<Issued>(result);
+        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count();
         auto next = schedule->window(window->index + 1);
         std::optional<TimePoint> nextPublication;
         if (next) {
@@ -424,9 +431,9 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
         if (window->index > 0) {
             from = window->currentFrom;
         }
-        auto published = tenantState_.publishCertificate((*order)->certToken, issued.pem,
-                                                         issued.notBefore, issued.notAfter,
-                                                         nextPublication, from);
+        auto published =
+            tenantState_.publishCertificate((*order)->certToken, issued.pem, issued.notBefore,
+                                            issued.notAfter, nextPublication, from);
         LEGATE_TRY(published);
         if (!published->ok()) {
             // Canceled or ended meanwhile: stop here.
@@ -435,6 +442,7 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
         }
         crashPoint("published");
         counters_.issued++;
+        relayState_.count("certificates_issued");
         LEGATE_TRY(issuance.finish(*rec));
         const auto index = std::to_string(window->index);
         LEGATE_TRY(relayState_.update(orderId, held.token(),
@@ -447,7 +455,8 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
                        {"index", window->index},
                        {"not_before", toRfc3339(issued.notBefore)},
                        {"not_after", toRfc3339(issued.notAfter)},
-                       {"current_from", toRfc3339(window->currentFrom)}});
+                       {"current_from", toRfc3339(window->currentFrom)},
+                       {"took_ms", took}});
         if (window->index == 0 || obtained < 0) {
             installCnames((*order)->delegationId);
         }
@@ -490,9 +499,10 @@ Status TenantRelay::stopOrder(const std::string& orderId, WorkerContext& worker)
                     }
                     // reasonCode 5: cessationOfOperation (RFC 5280 §5.3.1).
                     auto revoked = (*acme)->revokeCertificate(chain->front().der(), 5);
-                    if (!revoked.ok() && revoked.problem().type != acme::ErrorType::alreadyRevoked) {
-                        logger().warn("revocation failed", {{"order", orderId},
-                                                            {"detail", revoked.problem().detail}});
+                    if (!revoked.ok() &&
+                        revoked.problem().type != acme::ErrorType::alreadyRevoked) {
+                        logger().warn("revocation failed",
+                                      {{"order", orderId}, {"detail", revoked.problem().detail}});
                     } else {
                         logger().info("certificate revoked at the CA",
                                       {{"order", orderId}, {"serial", chain->front().serialHex()}});
@@ -513,11 +523,12 @@ Status TenantRelay::terminate(const std::string& delegationId, WorkerContext& wo
     if (auto* cname = upstream_->cname()) {
         auto delegation = tenantState_.delegation(delegationId);
         LEGATE_TRY(delegation);
-        if (*delegation && (*delegation)->cnameMap.is_object() && !(*delegation)->cnameMap.empty()) {
+        if (*delegation && (*delegation)->cnameMap.is_object() &&
+            !(*delegation)->cnameMap.empty()) {
             auto removed = cname->remove((*delegation)->cnameMap);
             if (!removed.ok()) {
-                logger().error("CNAME removal failed",
-                               {{"delegation", delegationId}, {"detail", removed.problem().detail}});
+                logger().error("CNAME removal failed", {{"delegation", delegationId},
+                                                        {"detail", removed.problem().detail}});
                 return removed.problem();
             }
             logger().info("CNAME map removed", {{"tenant", tenant_}, {"delegation", delegationId}});

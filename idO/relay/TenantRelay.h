@@ -80,8 +80,7 @@ public:
     static constexpr int kMaxFirstAttempts = 6;
 
 private:
-    Status advance(const std::string& orderId, const std::string& jobKind,
-                   WorkerContext& worker);
+    Status advance(const std::string& orderId, const std::string& jobKind, WorkerContext& worker);
     Status stopOrder(const std::string& orderId, WorkerContext& worker);
     Status terminate(const std::string& delegationId, WorkerContext& worker);
     Status delegationCreated(const std::string& delegationId);

@@ -42,9 +42,9 @@ Result<std::unique_ptr<upstream::AcmeClient>> UpstreamTenant::newClient(
     if (config_.eab) {
         auto hmac = wire::base64UrlDecode(config_.eab->hmacKey);
         if (!hmac.ok()) {
-            return acme::Problem::make(acme::ErrorType::serverInternal,
-                                       "upstream eab hmac-key of tenant " + tenant_ +
-                                           " is not base64url");
+            return acme::Problem::make(
+                acme::ErrorType::serverInternal,
+                "upstream eab hmac-key of tenant " + tenant_ + " is not base64url");
         }
         eab = upstream::ExternalAccountKey{config_.eab->kid, std::move(*hmac)};
     }
@@ -65,9 +65,9 @@ Result<std::vector<crypto::Certificate>> UpstreamTenant::roots() {
     if (text.str() != rootsText_ || rootsCache_.empty()) {
         auto parsed = crypto::parsePemCertificates(text.str());
         if (!parsed.ok()) {
-            return acme::Problem::make(acme::ErrorType::serverInternal,
-                                       "upstream roots file " + config_.roots + ": " +
-                                           parsed.problem().detail);
+            return acme::Problem::make(
+                acme::ErrorType::serverInternal,
+                "upstream roots file " + config_.roots + ": " + parsed.problem().detail);
         }
         rootsText_ = text.str();
         rootsCache_ = std::move(*parsed);

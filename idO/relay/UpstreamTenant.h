@@ -25,8 +25,7 @@ class UpstreamTenant {
 public:
     /// Loads (or creates, 0600) the account key, starts the solvers' listeners, and
     /// prepares the CNAME installer.  Nothing is sent to the CA yet.
-    static Result<std::unique_ptr<UpstreamTenant>> start(std::string tenant,
-                                                         UpstreamConfig config,
+    static Result<std::unique_ptr<UpstreamTenant>> start(std::string tenant, UpstreamConfig config,
                                                          const Clock& clock);
 
     const std::string& tenant() const { return tenant_; }
@@ -60,7 +59,7 @@ private:
     std::unique_ptr<solvers::CnameInstaller> cname_;
 
     std::mutex rootsMutex_;
-    std::string rootsText_;                      // guarded by rootsMutex_
+    std::string rootsText_;                        // guarded by rootsMutex_
     std::vector<crypto::Certificate> rootsCache_;  // guarded by rootsMutex_
 };
 

@@ -50,8 +50,12 @@ RenewalDecision RenewalPlanner::next(const StarSchedule& schedule,
 
     if (!highest) {
         const auto first = schedule.window(0);
-        if (first && now > first->nominalRenewal) {
-            auto rebased = schedule.rebasedAt(now);
+        // Whole seconds (X.509's precision): a first certificate asked for within the
+        // second its schedule starts is on time, and a re-anchored one starts at the
+        // current second, never the next — so it is valid the moment it is published.
+        const auto second = std::chrono::floor<Seconds>(now);
+        if (first && second > first->nominalRenewal) {
+            auto rebased = schedule.rebasedAt(second);
             if (!rebased.ok()) {
                 // Only possible within the last second before end-date.
                 return done("late start too close to end-date: " + rebased.problem().detail);

@@ -59,6 +59,8 @@ public:
     std::string fence() const { return part("fence"); }
     /// The tenant-wide upstream new-order budget (token bucket).
     std::string upstreamBudget() const { return part("budget"); }
+    /// Relay counters shared by every process (issued, failed, retried, budget_deferred).
+    std::string relayMetrics() const { return part("relay-metrics"); }
     std::string rateLimit(std::string_view account) const {
         return part("rate:" + std::string(account));
     }

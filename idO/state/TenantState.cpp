@@ -329,11 +329,11 @@ Result<Outcome> TenantState::publishCertificate(const std::string& token, const 
         return Outcome{"not-found", ""};
     }
     const std::string orderId = (*c)->orderId;
-    return run(scripts::publishCertificate(),
-               {keys_.certificate(token), keys_.order(orderId), keys_.auditStream()},
-               {token, pem, timeField(notBefore), timeField(notAfter),
-                optionalTime(nextPublication), now(), keys_.eventsChannel(), orderId,
-                optionalTime(from)});
+    return run(
+        scripts::publishCertificate(),
+        {keys_.certificate(token), keys_.order(orderId), keys_.auditStream()},
+        {token, pem, timeField(notBefore), timeField(notAfter), optionalTime(nextPublication),
+         now(), keys_.eventsChannel(), orderId, optionalTime(from)});
 }
 
 Result<Outcome> TenantState::relayValid(const std::string& orderId,

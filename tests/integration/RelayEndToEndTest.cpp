@@ -149,13 +149,15 @@ protected:
 
     std::unique_ptr<IdoProcess> makeIdo(const json& upstream, int workers = 4,
                                         const json& extra = json::object()) {
-        json merged = {{"relay", {{"workers", workers}, {"claim-idle-ms", 1500}, {"tick-ms", 100}}}};
+        json merged = {
+            {"relay", {{"workers", workers}, {"claim-idle-ms", 1500}, {"tick-ms", 100}}}};
         merged.merge_patch(extra);
         return std::make_unique<IdoProcess>(IdoProcess::Options{.redisUrl = redis_->url(),
                                                                 .minLifetime = 10,
                                                                 .maxDuration = 86400,
                                                                 .extra = merged,
-                                                                .upstream = upstream});
+                                                                .upstream = upstream,
+                                                                .env = {}});
     }
 
     void startIdo(const json& upstream) {
@@ -197,8 +199,8 @@ protected:
         }
         Ndc out;
         out.client = std::make_unique<IndependentNdc>(ido_->directoryUrl(), ido_->caFile());
-        auto account = out.client->registerAccount(ndc.json()["eab"]["kid"],
-                                                   ndc.json()["eab"]["hmac_key"]);
+        auto account =
+            out.client->registerAccount(ndc.json()["eab"]["kid"], ndc.json()["eab"]["hmac_key"]);
         if (account.status != 201) {
             throw std::runtime_error(account.body);
         }
@@ -223,7 +225,8 @@ protected:
 
     /// Order2 id -> number of finalize requests Pebble accepted for it (from its log).
     std::map<std::string, int> pebbleFinalizations() const {
-        static const std::regex kLine(R"(Order (\S+) is fully authorized\. Processing finalization)");
+        static const std::regex kLine(
+            R"(Order (\S+) is fully authorized\. Processing finalization)");
         std::map<std::string, int> out;
         const auto log = pebbleLog();
         for (auto it = std::sregex_iterator(log.begin(), log.end(), kLine);
@@ -272,10 +275,10 @@ TEST_F(RelayEndToEnd, EmulatedStarRenewsWithoutGapsThenCancelsAndExpires) {
     auto ndc = onboard({"www.legate.test"});
     const auto now = std::chrono::system_clock::now();
     const int64_t lifetime = 16;
-    const std::string orderUrl = ndc.order(
-        {{"auto-renewal",
-          {{"end-date", toRfc3339(now + 10min)}, {"lifetime", lifetime},
-           {"allow-certificate-get", true}}}});
+    const std::string orderUrl = ndc.order({{"auto-renewal",
+                                             {{"end-date", toRfc3339(now + 10min)},
+                                              {"lifetime", lifetime},
+                                              {"allow-certificate-get", true}}}});
     // A second STAR order of the same delegation that ends soon (autoRenewalExpired).
     const auto shortEnd = std::chrono::time_point_cast<std::chrono::seconds>(now + 24s);
     const std::string shortUrl = ndc.order(
@@ -400,11 +403,12 @@ TEST_F(RelayEndToEnd, ChaosEveryOrderStillCompletes) {
     std::vector<std::pair<Ndc, std::string>> orders;
     for (int i = 0; i < 4; ++i) {
         auto ndc = onboard({"chaos" + std::to_string(i) + ".legate.test"});
-        auto url = ndc.order(i % 2 == 0 ? json::object()
-                                        : json{{"auto-renewal",
-                                                {{"end-date", toRfc3339(std::chrono::system_clock::now() + 1h)},
-                                                 {"lifetime", 600},
-                                                 {"allow-certificate-get", true}}}});
+        auto url = ndc.order(
+            i % 2 == 0 ? json::object()
+                       : json{{"auto-renewal",
+                               {{"end-date", toRfc3339(std::chrono::system_clock::now() + 1h)},
+                                {"lifetime", 600},
+                                {"allow-certificate-get", true}}}});
         orders.emplace_back(std::move(ndc), url);
     }
     for (auto& [ndc, url] : orders) {
@@ -498,17 +502,16 @@ TEST_F(RelayEndToEnd, TwoProcessesShareTheWorkAndDoNothingTwice) {
 
 TEST_F(RelayEndToEnd, CnameMapAppearsInBindWhenValidAndGoesOnTermination) {
     startPebble();
-    json upstream = upstreamConfig(
-        {{"cname",
-          {{"install", "on-valid"},
-           {"zones",
-            {{{"server", "127.0.0.1"},
-              {"port", bind_->port()},
-              {"zone", kZone},
-              {"tsig",
-               {{"name", bind_->tsigName()},
-                {"algorithm", bind_->tsigAlgorithm()},
-                {"secret", bind_->tsigSecret()}}}}}}}}});
+    json upstream = upstreamConfig({{"cname",
+                                     {{"install", "on-valid"},
+                                      {"zones",
+                                       {{{"server", "127.0.0.1"},
+                                         {"port", bind_->port()},
+                                         {"zone", kZone},
+                                         {"tsig",
+                                          {{"name", bind_->tsigName()},
+                                           {"algorithm", bind_->tsigAlgorithm()},
+                                           {"secret", bind_->tsigSecret()}}}}}}}}});
     startIdo(upstream);
     auto ndc = onboard({"cdn.legate.test"}, {{"cdn.legate.test.", "edge-17.legate.test."}});
     auto dns = ido::solvers::Rfc2136Client::create(
@@ -533,6 +536,76 @@ TEST_F(RelayEndToEnd, CnameMapAppearsInBindWhenValidAndGoesOnTermination) {
     auto ended = admin("DELETE", "/admin/v1/tenants/example/delegations/" + id);
     ASSERT_EQ(ended.status, 200) << ended.body;
     EXPECT_TRUE(pollUntil([&] { return cname().empty(); }, 20s)) << "CNAME left after termination";
+}
+
+TEST_F(RelayEndToEnd, TerminationRevokesWhenConfigured) {
+    startPebble();
+    startIdo(upstreamConfig({{"revoke-on-termination", true}}));
+    auto ndc = onboard({"revoke.legate.test"});
+    auto url = ndc.order({{"auto-renewal",
+                           {{"end-date", toRfc3339(std::chrono::system_clock::now() + 1h)},
+                            {"lifetime", 600},
+                            {"allow-certificate-get", true}}}});
+    auto valid = ndc.settle(url);
+    ASSERT_EQ(valid.value("status", ""), "valid") << valid.dump();
+    auto served = ndc.client->get(valid["star-certificate"]);
+    auto chain = crypto::parsePemChain(served.body);
+    ASSERT_TRUE(chain.ok()) << served.body;
+    const std::string serial = chain->front().serialHex();
+
+    // What Pebble's management API says about the serial.
+    auto status = [&] {
+        http::HttpClientOptions options;
+        options.caBundle = pebble_->caFile();
+        http::HttpClient client(options);
+        auto r = client.get(pebble_->managementUrl() + "/cert-status-by-serial/" + serial);
+        return r.ok() ? json::parse(r->body, nullptr, false).value("Status", "") : "";
+    };
+    EXPECT_EQ(status(), "Valid");
+    const std::string id = ndc.delegationUrl.substr(ndc.delegationUrl.rfind('/') + 1);
+    ASSERT_EQ(admin("DELETE", "/admin/v1/tenants/example/delegations/" + id).status, 200);
+    EXPECT_TRUE(pollUntil([&] { return status() == "Revoked"; }, 20s))
+        << "Pebble says " << status();
+}
+
+TEST_F(RelayEndToEnd, TheBudgetHoldsOrdersBackAndSaysSo) {
+    startPebble();
+    // Two new upstream orders per hour: the third and fourth first certificates wait.
+    startIdo(upstreamConfig({{"budget", {{"orders", 2}, {"period", 3600}}}}));
+    std::vector<std::pair<Ndc, std::string>> orders;
+    for (int i = 0; i < 4; ++i) {
+        auto ndc = onboard({"budget" + std::to_string(i) + ".legate.test"});
+        auto url = ndc.order({});
+        orders.emplace_back(std::move(ndc), url);
+    }
+    int valid = 0;
+    pollUntil(
+        [&] {
+            valid = 0;
+            for (auto& [ndc, url] : orders) {
+                valid += ndc.fetch(url).value("status", "") == "valid" ? 1 : 0;
+            }
+            return valid >= 2;
+        },
+        60s);
+    EXPECT_EQ(valid, 2);
+    auto relay = admin("GET", "/admin/v1/tenants/example/relay");
+    ASSERT_EQ(relay.status, 200) << relay.body;
+    EXPECT_TRUE(pollUntil(
+        [&] {
+            auto r = admin("GET", "/admin/v1/tenants/example/relay").json();
+            return r["counters"].value("budget_deferred", 0) > 0 &&
+                   r["renewals"].value("scheduled", 0) == 2;
+        },
+        20s))
+        << admin("GET", "/admin/v1/tenants/example/relay").body;
+    EXPECT_EQ(pebbleFinalizations().size(), 2u) << "the CA saw no more than the budget";
+    int stillProcessing = 0;
+    for (auto& [ndc, url] : orders) {
+        stillProcessing += ndc.fetch(url).value("status", "") == "processing" ? 1 : 0;
+    }
+    EXPECT_EQ(stillProcessing, 2);
+    EXPECT_NE(ido_->log().find("upstream order budget exhausted"), std::string::npos);
 }
 
 }  // namespace

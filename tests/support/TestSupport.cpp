@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -80,6 +81,9 @@ Process::Process(std::vector<std::string> argv, std::filesystem::path logFile,
     }
     if (pid_ == 0) {
         ::setpgid(0, 0);
+        // A test binary that is killed (ctest timeout, Ctrl-C) takes its peers along
+        // instead of leaving redis/pebble/ido orphans holding ports.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (!logFile.empty()) {
             const int fd = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
             if (fd >= 0) {

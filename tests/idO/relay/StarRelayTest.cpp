@@ -53,16 +53,16 @@ public:
         auto router = std::make_shared<http::Router>();
         router->add("GET", "/dir", [this](http::Request&) -> Result<http::Response> {
             const auto base = server_->baseUrl();
-            return http::Response::json(
-                200, {{"newNonce", base + "/nonce"},
-                      {"newAccount", base + "/acct"},
-                      {"newOrder", base + "/new-order"},
-                      {"revokeCert", base + "/revoke"},
-                      {"keyChange", base + "/key-change"},
-                      {"meta",
-                       {{"auto-renewal",
-                         {{"min-lifetime", 10}, {"max-duration", 864000},
-                          {"allow-certificate-get", true}}}}}});
+            return http::Response::json(200, {{"newNonce", base + "/nonce"},
+                                              {"newAccount", base + "/acct"},
+                                              {"newOrder", base + "/new-order"},
+                                              {"revokeCert", base + "/revoke"},
+                                              {"keyChange", base + "/key-change"},
+                                              {"meta",
+                                               {{"auto-renewal",
+                                                 {{"min-lifetime", 10},
+                                                  {"max-duration", 864000},
+                                                  {"allow-certificate-get", true}}}}}});
         });
         router->add({"HEAD", "GET"}, "/nonce", [this](http::Request&) -> Result<http::Response> {
             return http::Response(200).replayNonce(nonce());

@@ -1,0 +1,105 @@
+/// The relay's Redis primitives against a real Redis: the fencing lock, fenced progress
+/// writes, the wake-up schedule moving due orders to the stream oldest first, the
+/// consumer group with claim-back, and the upstream budget.
+
+#include <gtest/gtest.h>
+
+#include "idO/relay/RelayState.h"
+#include "tests/support/RedisServer.h"
+
+namespace legate::ido::relay {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RelayStateTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        LEGATE_REQUIRE_REDIS();
+        redis_ = std::make_unique<test::RedisServer>();
+        pool_ = std::make_unique<store::RedisPool>(*store::RedisUrl::parse(redis_->url()));
+        clock_.set(
+            std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+        state_ = std::make_unique<RelayState>(
+            *pool_, TenantKeys(*store::KeyLayout::forTenant("example")), clock_);
+    }
+
+    ManualClock clock_;
+    std::unique_ptr<test::RedisServer> redis_;
+    std::unique_ptr<store::RedisPool> pool_;
+    std::unique_ptr<RelayState> state_;
+};
+
+TEST_F(RelayStateTest, ALostLockFencesOffTheOldHoldersWrites) {
+    auto first = state_->lock("o1", 10s);
+    ASSERT_TRUE(first.ok() && first->has_value());
+    auto busy = state_->lock("o1", 10s);
+    ASSERT_TRUE(busy.ok());
+    EXPECT_FALSE(busy->has_value()) << "one holder at a time";
+    EXPECT_TRUE(*state_->update("o1", **first, {{"i_step", "ordered"}}, {}, "issue-ordered"));
+
+    // The lease runs out (the holder stalled); another worker takes the order over.
+    ASSERT_TRUE(state_->unlock("o1", **first).ok());
+    auto second = state_->lock("o1", 10s);
+    ASSERT_TRUE(second.ok() && second->has_value());
+    EXPECT_GT(**second, **first) << "fencing tokens only grow";
+    EXPECT_TRUE(*state_->update("o1", **second, {{"i_step", "authorized"}}));
+
+    // The stalled worker wakes up and tries to write: refused, nothing changes.
+    EXPECT_FALSE(*state_->update("o1", **first, {{"i_step", "finalizing"}}));
+    EXPECT_FALSE(*state_->renewLock("o1", **first, 10s));
+    EXPECT_EQ(state_->record("o1")->at("i_step"), "authorized");
+    // Deleting fields is fenced the same way.
+    EXPECT_FALSE(*state_->update("o1", **first, {}, {"i_step"}));
+    EXPECT_EQ(state_->record("o1")->count("i_step"), 1u);
+    EXPECT_TRUE(*state_->update("o1", **second, {}, {"i_step"}));
+    EXPECT_EQ(state_->record("o1")->count("i_step"), 0u);
+}
+
+TEST_F(RelayStateTest, DueOrdersMoveToTheStreamOldestFirstWithALease) {
+    ASSERT_TRUE(state_->ensureGroup().ok());
+    ASSERT_TRUE(state_->ensureGroup().ok()) << "an existing group is fine";
+    const auto now = clock_.now();
+    ASSERT_TRUE(state_->wakeAt("late", now - 30s).ok());
+    ASSERT_TRUE(state_->wakeAt("later", now - 10s).ok());
+    ASSERT_TRUE(state_->wakeAt("latest", now - 1s).ok());
+    ASSERT_TRUE(state_->wakeAt("future", now + 60s).ok());
+    EXPECT_EQ(*state_->dueCount(), 3);
+    EXPECT_EQ(*state_->scheduledCount(), 4);
+
+    // Only two per tick: the two due longest (closest to expiry) go first.
+    EXPECT_EQ(*state_->moveDue(2, 5min), 2);
+    auto jobs = state_->readJobs("w1", 10, 10ms);
+    ASSERT_TRUE(jobs.ok());
+    ASSERT_EQ(jobs->size(), 2u);
+    EXPECT_EQ((*jobs)[0].kind, "renew");
+    EXPECT_EQ((*jobs)[0].order, "late");
+    EXPECT_EQ((*jobs)[1].order, "later");
+    // Moved entries are leased, not removed: due again if their worker dies.
+    EXPECT_EQ(*state_->dueCount(), 1);
+    EXPECT_EQ(*state_->dueTime("late"), now + 5min);
+    clock_.advance(5min + 1s);
+    EXPECT_EQ(*state_->dueCount(), 4) << "the leased two, and the two still waiting";
+
+    // A worker that died holding a job: its job is claimed back by another.
+    auto none = state_->claimIdle("w2", 0ms, 10);
+    ASSERT_TRUE(none.ok());
+    EXPECT_EQ(none->size(), 2u) << "both of w1's unacknowledged jobs";
+    ASSERT_TRUE(state_->ack((*none)[0].id).ok());
+    ASSERT_TRUE(state_->ack((*none)[1].id).ok());
+    EXPECT_TRUE(state_->claimIdle("w3", 0ms, 10)->empty()) << "acknowledged jobs stay done";
+}
+
+TEST_F(RelayStateTest, TheBudgetGrantsNoMoreThanItsRate) {
+    // 10 orders per 100 s: a burst of 10, then one every 10 s.
+    EXPECT_EQ(*state_->takeBudget(4, 10, 100s), 4);
+    EXPECT_EQ(*state_->takeBudget(10, 10, 100s), 6);
+    EXPECT_EQ(*state_->takeBudget(3, 10, 100s), 0);
+    clock_.advance(25s);
+    EXPECT_EQ(*state_->takeBudget(5, 10, 100s), 2);
+    clock_.advance(1000s);
+    EXPECT_EQ(*state_->takeBudget(50, 10, 100s), 10) << "never more than the bucket holds";
+}
+
+}  // namespace
+}  // namespace legate::ido::relay
