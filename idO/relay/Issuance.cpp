@@ -13,24 +13,20 @@ namespace {
 
 using Kind = IssueFailure::Kind;
 
-const log::Logger& logger() {
-    static const log::Logger instance("relay");
-    return instance;
-}
-
 bool transientProblem(const acme::Problem& p) {
     return p.status >= 500 || p.status == 429 || p.status == 0 ||
            p.type == acme::ErrorType::badNonce || p.type == acme::ErrorType::rateLimited;
 }
 
 std::string stepOf(const FieldMap& rec) {
-    auto it = rec.find("i_step");
-    return it == rec.end() ? std::string() : it->second;
+    return fieldOf(rec, "i_step");
 }
 
-std::string field(const FieldMap& rec, const std::string& name) {
-    auto it = rec.find(name);
-    return it == rec.end() ? std::string() : it->second;
+IssueFailure invalidOrder2(const upstream::Order& order) {
+    return IssueFailure{Kind::permanent,
+                        order.error.value_or(acme::Problem::make(acme::ErrorType::serverInternal,
+                                                                 "Order2 became invalid")),
+                        std::nullopt};
 }
 
 }  // namespace
@@ -38,8 +34,8 @@ std::string field(const FieldMap& rec, const std::string& name) {
 void crashPoint(const std::string& step) {
     static const char* target = std::getenv("LEGATE_RELAY_CRASH_AFTER");
     if (target && step == target) {
-        logger().warn("crash point reached, killing this process",
-                      {{"step", step}, {"hook", "LEGATE_RELAY_CRASH_AFTER"}});
+        relayLogger().warn("crash point reached, killing this process",
+                           {{"step", step}, {"hook", "LEGATE_RELAY_CRASH_AFTER"}});
         std::raise(SIGKILL);
     }
 }
@@ -155,9 +151,9 @@ std::optional<IssueFailure> Issuance::authorize(const std::string& url) {
         p.identifier = final->identifier;
         return IssueFailure{Kind::permanent, p, std::nullopt};
     }
-    logger().info("authorized", {{"order", orderId_},
-                                 {"identifier", final->identifier.value},
-                                 {"challenge", challenge->type}});
+    relayLogger().info("authorized", {{"order", orderId_},
+                                      {"identifier", final->identifier.value},
+                                      {"challenge", challenge->type}});
     return std::nullopt;
 }
 
@@ -173,9 +169,29 @@ std::optional<IssueFailure> Issuance::authorizeAll(const upstream::Order& order)
     return std::nullopt;
 }
 
+std::variant<upstream::Order, IssueFailure> Issuance::authorized(const std::string& url) {
+    auto order = client_.fetchOrder(url);
+    if (!order.ok()) {
+        return failure(order.problem());
+    }
+    if (order->status == "pending") {
+        if (auto f = authorizeAll(*order)) {
+            return *f;
+        }
+        order = client_.fetchOrder(url);
+        if (!order.ok()) {
+            return failure(order.problem());
+        }
+    }
+    if (order->status == "invalid") {
+        return invalidOrder2(*order);
+    }
+    return *order;
+}
+
 IssueResult Issuance::run(const IssueSpec& spec, FieldMap& rec) {
     const std::string index = std::to_string(spec.index);
-    if (field(rec, "i_index") != index || stepOf(rec).empty()) {
+    if (fieldOf(rec, "i_index") != index || stepOf(rec).empty()) {
         if (auto f = record(rec, {{"i_index", index}}, "new", {"i_order2", "i_pem"})) {
             return *f;
         }
@@ -190,27 +206,16 @@ IssueResult Issuance::run(const IssueSpec& spec, FieldMap& rec) {
         if (!created.ok()) {
             return failure(created.problem());
         }
-        logger().info("order2 created", {{"order", orderId_}, {"index", spec.index}});
+        relayLogger().info("order2 created", {{"order", orderId_}, {"index", spec.index}});
         if (auto f = record(rec, {{"i_order2", created->url}}, "ordered")) {
             return *f;
         }
     }
-    const std::string url = field(rec, "i_order2");
+    const std::string url = fieldOf(rec, "i_order2");
     if (stepOf(rec) == "ordered") {
-        auto order = client_.fetchOrder(url);
-        if (!order.ok()) {
-            return failure(order.problem());
-        }
-        if (order->status == "invalid") {
-            return IssueFailure{Kind::permanent,
-                                order->error.value_or(acme::Problem::make(
-                                    acme::ErrorType::serverInternal, "Order2 became invalid")),
-                                std::nullopt};
-        }
-        if (order->status == "pending") {
-            if (auto f = authorizeAll(*order)) {
-                return *f;
-            }
+        auto order = authorized(url);
+        if (auto* f = std::get_if<IssueFailure>(&order)) {
+            return *f;
         }
         if (auto f = record(rec, {}, "authorized")) {
             return *f;
@@ -222,33 +227,19 @@ IssueResult Issuance::run(const IssueSpec& spec, FieldMap& rec) {
         }
     }
     if (stepOf(rec) == "finalizing") {
-        auto order = client_.fetchOrder(url);
-        if (!order.ok()) {
-            return failure(order.problem());
+        // Authorizations that lapsed since the `authorized` step are solved again.
+        auto fetched = authorized(url);
+        if (auto* f = std::get_if<IssueFailure>(&fetched)) {
+            return *f;
         }
-        if (order->status == "pending") {
-            // Authorizations lapsed between our check and now: solve again.
-            if (auto f = authorizeAll(*order)) {
-                return *f;
-            }
-            order = client_.fetchOrder(url);
-            if (!order.ok()) {
-                return failure(order.problem());
-            }
-        }
-        if (order->status == "invalid") {
-            return IssueFailure{Kind::permanent,
-                                order->error.value_or(acme::Problem::make(
-                                    acme::ErrorType::serverInternal, "Order2 became invalid")),
-                                std::nullopt};
-        }
+        const auto* order = &std::get<upstream::Order>(fetched);
         if (order->status == "ready") {
             // Only a `ready` Order2 has not seen our finalize: exactly one per Order2.
             auto finalized = client_.finalize(order->finalize, spec.csr->der());
             if (!finalized.ok()) {
                 return failure(finalized.problem());
             }
-            logger().info("order2 finalized", {{"order", orderId_}, {"index", spec.index}});
+            relayLogger().info("order2 finalized", {{"order", orderId_}, {"index", spec.index}});
         }
         if (auto f = record(rec, {}, "finalized")) {
             return *f;
@@ -295,8 +286,8 @@ IssueResult Issuance::run(const IssueSpec& spec, FieldMap& rec) {
         }
         auto checked = checkIssued(chain->pem, expected, *roots, clock_.now());
         if (!checked.ok()) {
-            logger().error("certificate refused",
-                           {{"order", orderId_}, {"why", checked.problem().detail}});
+            relayLogger().error("certificate refused",
+                                {{"order", orderId_}, {"why", checked.problem().detail}});
             // A new Order2 next time: this one produced a certificate we will not use.
             (void)record(rec, {}, "new", {"i_order2", "i_pem"});
             return IssueFailure{Kind::transient, checked.problem(), std::nullopt};
@@ -313,10 +304,10 @@ IssueResult Issuance::run(const IssueSpec& spec, FieldMap& rec) {
     if (stepOf(rec) == "downloaded") {
         Issued issued;
         issued.order2Url = url;
-        issued.pem = field(rec, "i_pem");
-        issued.notBefore = timeFromField(field(rec, "i_nb"));
-        issued.notAfter = timeFromField(field(rec, "i_na"));
-        issued.order2.certificate = field(rec, "i_cert_url");
+        issued.pem = fieldOf(rec, "i_pem");
+        issued.notBefore = timeFromField(fieldOf(rec, "i_nb"));
+        issued.notAfter = timeFromField(fieldOf(rec, "i_na"));
+        issued.order2.certificate = fieldOf(rec, "i_cert_url");
         return issued;
     }
     return IssueFailure{Kind::transient,

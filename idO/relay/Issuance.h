@@ -101,6 +101,8 @@ private:
                                        const std::string& step,
                                        const std::vector<std::string>& remove = {});
     std::optional<IssueFailure> authorizeAll(const upstream::Order& order);
+    /// Order2 with every authorization solved (fetched again after solving), or why not.
+    std::variant<upstream::Order, IssueFailure> authorized(const std::string& url);
     std::optional<IssueFailure> authorize(const std::string& url);
     IssueFailure failure(const acme::Problem& problem) const;
 

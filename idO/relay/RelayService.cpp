@@ -7,11 +7,6 @@
 namespace legate::ido::relay {
 namespace {
 
-const log::Logger& logger() {
-    static const log::Logger instance("relay");
-    return instance;
-}
-
 std::string hostName() {
     char name[256] = {};
     if (gethostname(name, sizeof(name) - 1) != 0) {
@@ -75,9 +70,9 @@ Result<std::unique_ptr<RelayService>> RelayService::start(const ServeConfig& con
         service->threads_.emplace_back([s = service.get(), i] { s->workerLoop(i); });
     }
     service->threads_.emplace_back([s = service.get()] { s->schedulerLoop(); });
-    logger().info("relay started", {{"tenants", service->tenants_.size()},
-                                    {"workers", config.relay.workers},
-                                    {"consumer", service->consumerPrefix_}});
+    relayLogger().info("relay started", {{"tenants", service->tenants_.size()},
+                                         {"workers", config.relay.workers},
+                                         {"consumer", service->consumerPrefix_}});
     return service;
 }
 
@@ -167,17 +162,18 @@ void RelayService::workerLoop(int index) {
             if (claimTime) {
                 auto claimed = relay->state().claimIdle(consumer, claimIdle, 1);
                 if (claimed.ok() && !claimed->empty()) {
-                    logger().info("claimed back a job", {{"tenant", relay->tenant()},
-                                                         {"job", claimed->front().id},
-                                                         {"kind", claimed->front().kind}});
+                    relayLogger().info("claimed back a job", {{"tenant", relay->tenant()},
+                                                              {"job", claimed->front().id},
+                                                              {"kind", claimed->front().kind}});
                     jobs = std::move(*claimed);
                 }
             }
             if (jobs.empty()) {
                 auto read = relay->state().readJobs(consumer, 1, block);
                 if (!read.ok()) {
-                    logger().warn("relay stream unreadable",
-                                  {{"tenant", relay->tenant()}, {"detail", read.problem().detail}});
+                    relayLogger().warn(
+                        "relay stream unreadable",
+                        {{"tenant", relay->tenant()}, {"detail", read.problem().detail}});
                     pause(std::chrono::seconds(1));
                     continue;
                 }
@@ -212,11 +208,11 @@ void RelayService::workerLoop(int index) {
                     (void)relay->state().ack(job.id);
                 } else {
                     // Left pending: claimed back after claim-idle-ms, by us or another.
-                    logger().warn("relay job failed; it will be retried",
-                                  {{"tenant", relay->tenant()},
-                                   {"kind", job.kind},
-                                   {"order", job.order},
-                                   {"detail", handled.problem().detail}});
+                    relayLogger().warn("relay job failed; it will be retried",
+                                       {{"tenant", relay->tenant()},
+                                        {"kind", job.kind},
+                                        {"order", job.order},
+                                        {"detail", handled.problem().detail}});
                     // A client that saw trouble may hold stale nonces; start afresh.
                     clients.erase(relay->tenant());
                 }
@@ -242,25 +238,24 @@ void RelayService::scheduleTenant(TenantRelay& relay,
             return;
         }
         if (*granted < limit) {
-            relay.counters().budgetDeferred += static_cast<uint64_t>(limit - *granted);
             relay.state().count("budget_deferred", limit - *granted);
             const auto now = std::chrono::steady_clock::now();
             if (now - lastWarning > std::chrono::minutes(1)) {
                 lastWarning = now;
-                logger().warn("upstream order budget exhausted: renewals wait, oldest due first",
-                              {{"tenant", relay.tenant()},
-                               {"due", *due},
-                               {"granted", *granted},
-                               {"budget_orders", config.budget.orders},
-                               {"budget_period", config.budget.periodSeconds},
-                               {"budget_deferred_total", relay.counters().budgetDeferred.load()}});
+                relayLogger().warn(
+                    "upstream order budget exhausted: renewals wait, oldest due first",
+                    {{"tenant", relay.tenant()},
+                     {"due", *due},
+                     {"granted", *granted},
+                     {"budget_orders", config.budget.orders},
+                     {"budget_period", config.budget.periodSeconds}});
             }
         }
         limit = *granted;
     }
     auto moved = relay.state().moveDue(limit, std::chrono::milliseconds(config_.claimIdleMs * 5));
     if (moved.ok() && *moved > 0) {
-        logger().debug("renewals due", {{"tenant", relay.tenant()}, {"moved", *moved}});
+        relayLogger().debug("renewals due", {{"tenant", relay.tenant()}, {"moved", *moved}});
     }
 }
 

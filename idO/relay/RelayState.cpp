@@ -102,6 +102,16 @@ acme::Problem unexpectedReply(const std::string& what, const store::RedisReply& 
 
 }  // namespace
 
+std::string fieldOf(const FieldMap& record, const std::string& name) {
+    auto it = record.find(name);
+    return it == record.end() ? std::string() : it->second;
+}
+
+const log::Logger& relayLogger() {
+    static const log::Logger instance("relay");
+    return instance;
+}
+
 RelayState::RelayState(store::RedisPool& pool, TenantKeys keys, const Clock& clock)
     : pool_(pool), keys_(std::move(keys)), clock_(clock) {}
 

@@ -22,6 +22,7 @@
 
 #include "broker/core/Clock.h"
 #include "broker/core/Result.h"
+#include "broker/log/Logger.h"
 #include "broker/store/RedisPool.h"
 #include "idO/state/Records.h"
 #include "idO/state/TenantKeys.h"
@@ -35,6 +36,11 @@ struct Job {
     std::string order;       ///< Order1 id (finalize, renew, cancel)
     std::string delegation;  ///< delegation id (terminate, delegation-created)
 };
+
+/// A field of a progress record, "" when absent.
+std::string fieldOf(const FieldMap& record, const std::string& name);
+/// The "relay" log component every relay class writes to.
+const log::Logger& relayLogger();
 
 /// The consumer group every `ido` process reads the relay stream through.
 inline constexpr const char* kRelayGroup = "relay-workers";

@@ -17,11 +17,6 @@ namespace {
 
 using Kind = IssueFailure::Kind;
 
-const log::Logger& logger() {
-    static const log::Logger instance("relay");
-    return instance;
-}
-
 TenantKeys keysFor(const std::string& tenant) {
     auto layout = store::KeyLayout::forTenant(tenant);
     if (!layout.ok()) {
@@ -30,13 +25,8 @@ TenantKeys keysFor(const std::string& tenant) {
     return TenantKeys(std::move(layout).value());
 }
 
-std::string field(const FieldMap& rec, const std::string& name) {
-    auto it = rec.find(name);
-    return it == rec.end() ? std::string() : it->second;
-}
-
 int64_t intField(const FieldMap& rec, const std::string& name, int64_t fallback) {
-    const auto text = field(rec, name);
+    const auto text = fieldOf(rec, name);
     if (text.empty()) {
         return fallback;
     }
@@ -112,28 +102,27 @@ Status TenantRelay::handle(const Job& job, WorkerContext& worker) {
     if (job.kind == "delegation-created") {
         return delegationCreated(job.delegation);
     }
-    logger().warn("unknown relay job ignored", {{"tenant", tenant_}, {"kind", job.kind}});
+    relayLogger().warn("unknown relay job ignored", {{"tenant", tenant_}, {"kind", job.kind}});
     return okStatus();
 }
 
 Status TenantRelay::handleFailure(const OrderRecord& order, FieldMap& rec, int64_t token,
                                   const IssueFailure& failure) {
     if (failure.kind == Kind::fenced) {
-        logger().warn("fenced off", {{"order", order.id}});
+        relayLogger().warn("fenced off", {{"order", order.id}});
         return okStatus();
     }
     const int attempts = static_cast<int>(intField(rec, "attempts", 0)) + 1;
     const bool first = order.status == "processing";
-    counters_.failed++;
     const bool giveUp = failure.kind == Kind::permanent || (first && attempts >= kMaxFirstAttempts);
     relayState_.count(giveUp && first ? "orders_failed" : "retries");
     if (giveUp && first) {
         auto problem = scrubbed(failure.problem);
-        logger().error("order failed upstream", {{"tenant", tenant_},
-                                                 {"order", order.id},
-                                                 {"type", problem.urn()},
-                                                 {"detail", problem.detail},
-                                                 {"attempts", attempts}});
+        relayLogger().error("order failed upstream", {{"tenant", tenant_},
+                                                      {"order", order.id},
+                                                      {"type", problem.urn()},
+                                                      {"detail", problem.detail},
+                                                      {"attempts", attempts}});
         auto failed = tenantState_.failOrder(order.id, problem);
         LEGATE_TRY(failed);
         (void)relayState_.update(
@@ -145,13 +134,13 @@ Status TenantRelay::handleFailure(const OrderRecord& order, FieldMap& rec, int64
     if (failure.retryAt && *failure.retryAt > due) {
         due = *failure.retryAt;
     }
-    logger().warn(failure.kind == Kind::permanent ? "renewal refused by the CA, retrying"
-                                                  : "upstream trouble, retrying",
-                  {{"tenant", tenant_},
-                   {"order", order.id},
-                   {"detail", failure.problem.detail},
-                   {"attempt", attempts},
-                   {"retry_at", toRfc3339(due)}});
+    relayLogger().warn(failure.kind == Kind::permanent ? "renewal refused by the CA, retrying"
+                                                       : "upstream trouble, retrying",
+                       {{"tenant", tenant_},
+                        {"order", order.id},
+                        {"detail", failure.problem.detail},
+                        {"attempt", attempts},
+                        {"retry_at", toRfc3339(due)}});
     std::vector<std::string> remove;
     FieldMap fields = {{"attempts", std::to_string(attempts)},
                        {"last_error", failure.problem.detail}};
@@ -160,7 +149,6 @@ Status TenantRelay::handleFailure(const OrderRecord& order, FieldMap& rec, int64
         remove = {"i_order2", "i_pem"};
     }
     (void)relayState_.update(order.id, token, fields, remove, "");
-    counters_.deferred++;
     return relayState_.wakeAt(order.id, due);
 }
 
@@ -185,7 +173,7 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
     }
     auto rec = relayState_.record(orderId);
     LEGATE_TRY(rec);
-    if (field(*rec, "done") == "1") {
+    if (fieldOf(*rec, "done") == "1") {
         return relayState_.unschedule(orderId);
     }
 
@@ -200,7 +188,7 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
                              IssueFailure{Kind::transient, caps.problem(), std::nullopt});
     }
 
-    std::string mode = field(*rec, "mode");
+    std::string mode = fieldOf(*rec, "mode");
     if (mode.empty()) {
         if (!(*order)->star()) {
             mode = "relay";
@@ -212,8 +200,8 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
         }
         auto ok = relayState_.update(orderId, held.token(), {{"mode", mode}}, {}, "mode-" + mode);
         LEGATE_TRY(ok);
-        logger().info("relay mode chosen",
-                      {{"tenant", tenant_}, {"order", orderId}, {"mode", mode}});
+        relayLogger().info("relay mode chosen",
+                           {{"tenant", tenant_}, {"order", orderId}, {"mode", mode}});
     }
 
     auto csrDer = wire::base64UrlDecode((*order)->csr);
@@ -230,7 +218,7 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
     const auto& budget = upstream_->config().budget;
     auto budgetAllows = [&]() -> Result<bool> {
         // Renewals were paid for by the scheduler; everything else pays here.
-        if (!budget.enabled() || jobKind == "renew" || field(*rec, "i_step") != "") {
+        if (!budget.enabled() || jobKind == "renew" || fieldOf(*rec, "i_step") != "") {
             return true;
         }
         auto granted =
@@ -239,10 +227,9 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
         if (*granted >= 1) {
             return true;
         }
-        counters_.budgetDeferred++;
         relayState_.count("budget_deferred");
-        logger().warn("upstream order budget exhausted; the order waits its turn",
-                      {{"tenant", tenant_}, {"order", orderId}});
+        relayLogger().warn("upstream order budget exhausted; the order waits its turn",
+                           {{"tenant", tenant_}, {"order", orderId}});
         LEGATE_TRY(relayState_.wakeAt(orderId, clock_.now()));
         return false;
     };
@@ -278,14 +265,13 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
             LEGATE_TRY(tenantState_.relayValid(orderId, *issued.order2.certificate));
         }
         crashPoint("published");
-        counters_.issued++;
         relayState_.count("certificates_issued");
         LEGATE_TRY(issuance.finish(*rec));
         LEGATE_TRY(relayState_.update(orderId, held.token(),
                                       {{"obtained", "0"}, {"done", "1"}, {"attempts", "0"}}, {},
                                       "published"));
         installCnames((*order)->delegationId);
-        logger().info("certificate relayed", {{"tenant", tenant_}, {"order", orderId}});
+        relayLogger().info("certificate relayed", {{"tenant", tenant_}, {"order", orderId}});
         return relayState_.unschedule(orderId);
     }
 
@@ -327,7 +313,6 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
         }
         LEGATE_TRY(tenantState_.relayValid(orderId, *issued.order2.starCertificate));
         crashPoint("published");
-        counters_.issued++;
         relayState_.count("certificates_issued");
         LEGATE_TRY(issuance.finish(*rec));
         LEGATE_TRY(relayState_.update(
@@ -335,7 +320,7 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
             {{"star_order2", issued.order2Url}, {"done", "1"}, {"attempts", "0"}}, {},
             "star-relayed"));
         installCnames((*order)->delegationId);
-        logger().info("STAR order relayed", {{"tenant", tenant_}, {"order", orderId}});
+        relayLogger().info("STAR order relayed", {{"tenant", tenant_}, {"order", orderId}});
         return relayState_.unschedule(orderId);
     }
 
@@ -349,13 +334,13 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
     star::StarScheduleOptions options;
     options.paddingFactor = renewal.paddingPercent / 100.0;
     options.leadTime = Seconds(renewal.leadTimeSeconds);
-    if (field(*rec, "anchor").empty()) {
+    if (fieldOf(*rec, "anchor").empty()) {
         LEGATE_TRY(relayState_.update(orderId, held.token(), {{"anchor", timeField(clock_.now())}},
                                       {}, "anchored"));
         (*rec)["anchor"] = timeField(clock_.now());
     }
     auto schedule =
-        star::StarSchedule::create(*settings, timeFromField(field(*rec, "anchor")), options);
+        star::StarSchedule::create(*settings, timeFromField(fieldOf(*rec, "anchor")), options);
     if (!schedule.ok()) {
         return handleFailure(**order, *rec, held.token(),
                              IssueFailure{Kind::permanent, schedule.problem(), std::nullopt});
@@ -371,7 +356,7 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
     for (int round = 0; round < 4; ++round) {
         std::optional<star::StarWindow> window;
         const int64_t obtained = intField(*rec, "obtained", -1);
-        const auto inFlight = field(*rec, "i_step");
+        const auto inFlight = fieldOf(*rec, "i_step");
         if (!inFlight.empty() && inFlight != "new") {
             window = schedule->window(static_cast<size_t>(intField(*rec, "i_index", 0)));
         }
@@ -384,8 +369,9 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
             if (decision.action == star::RenewalDecision::Action::done) {
                 LEGATE_TRY(relayState_.update(orderId, held.token(), {{"done", "1"}}, {},
                                               "emulation-done"));
-                logger().info("STAR emulation finished",
-                              {{"tenant", tenant_}, {"order", orderId}, {"why", decision.reason}});
+                relayLogger().info(
+                    "STAR emulation finished",
+                    {{"tenant", tenant_}, {"order", orderId}, {"why", decision.reason}});
                 return relayState_.unschedule(orderId);
             }
             if (decision.action == star::RenewalDecision::Action::wait) {
@@ -441,7 +427,6 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
             return relayState_.unschedule(orderId);
         }
         crashPoint("published");
-        counters_.issued++;
         relayState_.count("certificates_issued");
         LEGATE_TRY(issuance.finish(*rec));
         const auto index = std::to_string(window->index);
@@ -449,14 +434,14 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
                                       {{"obtained", index}, {"attempts", "0"}}, {"last_error"},
                                       "published-" + index));
         (*rec)["obtained"] = index;
-        logger().info("STAR certificate published",
-                      {{"tenant", tenant_},
-                       {"order", orderId},
-                       {"index", window->index},
-                       {"not_before", toRfc3339(issued.notBefore)},
-                       {"not_after", toRfc3339(issued.notAfter)},
-                       {"current_from", toRfc3339(window->currentFrom)},
-                       {"took_ms", took}});
+        relayLogger().info("STAR certificate published",
+                           {{"tenant", tenant_},
+                            {"order", orderId},
+                            {"index", window->index},
+                            {"not_before", toRfc3339(issued.notBefore)},
+                            {"not_after", toRfc3339(issued.notAfter)},
+                            {"current_from", toRfc3339(window->currentFrom)},
+                            {"took_ms", took}});
         if (window->index == 0 || obtained < 0) {
             installCnames((*order)->delegationId);
         }
@@ -468,7 +453,7 @@ Status TenantRelay::stopOrder(const std::string& orderId, WorkerContext& worker)
     LEGATE_TRY(relayState_.unschedule(orderId));
     auto rec = relayState_.record(orderId);
     LEGATE_TRY(rec);
-    const auto starOrder2 = field(*rec, "star_order2");
+    const auto starOrder2 = fieldOf(*rec, "star_order2");
     const bool revoke = upstream_->config().revokeOnTermination;
     if (starOrder2.empty() && !revoke) {
         return okStatus();
@@ -480,7 +465,8 @@ Status TenantRelay::stopOrder(const std::string& orderId, WorkerContext& worker)
         if (!canceled.ok() && canceled.problem().status >= 500) {
             return canceled.problem();  // try again later
         }
-        logger().info("STAR Order2 canceled at the CA", {{"tenant", tenant_}, {"order", orderId}});
+        relayLogger().info("STAR Order2 canceled at the CA",
+                           {{"tenant", tenant_}, {"order", orderId}});
     }
     if (revoke) {
         auto order = tenantState_.order(orderId);
@@ -501,11 +487,13 @@ Status TenantRelay::stopOrder(const std::string& orderId, WorkerContext& worker)
                     auto revoked = (*acme)->revokeCertificate(chain->front().der(), 5);
                     if (!revoked.ok() &&
                         revoked.problem().type != acme::ErrorType::alreadyRevoked) {
-                        logger().warn("revocation failed",
-                                      {{"order", orderId}, {"detail", revoked.problem().detail}});
+                        relayLogger().warn(
+                            "revocation failed",
+                            {{"order", orderId}, {"detail", revoked.problem().detail}});
                     } else {
-                        logger().info("certificate revoked at the CA",
-                                      {{"order", orderId}, {"serial", chain->front().serialHex()}});
+                        relayLogger().info(
+                            "certificate revoked at the CA",
+                            {{"order", orderId}, {"serial", chain->front().serialHex()}});
                     }
                 }
             }
@@ -527,11 +515,12 @@ Status TenantRelay::terminate(const std::string& delegationId, WorkerContext& wo
             !(*delegation)->cnameMap.empty()) {
             auto removed = cname->remove((*delegation)->cnameMap);
             if (!removed.ok()) {
-                logger().error("CNAME removal failed", {{"delegation", delegationId},
-                                                        {"detail", removed.problem().detail}});
+                relayLogger().error("CNAME removal failed", {{"delegation", delegationId},
+                                                             {"detail", removed.problem().detail}});
                 return removed.problem();
             }
-            logger().info("CNAME map removed", {{"tenant", tenant_}, {"delegation", delegationId}});
+            relayLogger().info("CNAME map removed",
+                               {{"tenant", tenant_}, {"delegation", delegationId}});
         }
     }
     return okStatus();
@@ -549,11 +538,11 @@ void TenantRelay::installCnames(const std::string& delegationId) {
     }
     auto installed = cname->install((*delegation)->cnameMap);
     if (!installed.ok()) {
-        logger().error("CNAME installation failed",
-                       {{"delegation", delegationId}, {"detail", installed.problem().detail}});
+        relayLogger().error("CNAME installation failed",
+                            {{"delegation", delegationId}, {"detail", installed.problem().detail}});
         return;
     }
-    logger().info("CNAME map installed", {{"tenant", tenant_}, {"delegation", delegationId}});
+    relayLogger().info("CNAME map installed", {{"tenant", tenant_}, {"delegation", delegationId}});
 }
 
 Status TenantRelay::delegationCreated(const std::string& delegationId) {

@@ -51,13 +51,6 @@ struct WorkerContext {
     std::function<void(const std::string& orderId, int64_t token)> holdLock;
 };
 
-struct RelayCounters {
-    std::atomic<uint64_t> issued{0};
-    std::atomic<uint64_t> failed{0};
-    std::atomic<uint64_t> deferred{0};
-    std::atomic<uint64_t> budgetDeferred{0};
-};
-
 class TenantRelay {
 public:
     TenantRelay(store::RedisPool& pool, const TenantConfig& config,
@@ -68,7 +61,6 @@ public:
     RelayState& state() { return relayState_; }
     TenantState& orders() { return tenantState_; }
     UpstreamTenant& upstream() { return *upstream_; }
-    RelayCounters& counters() { return counters_; }
 
     /// Works one job.  An error means "not done, leave it pending" (it will be claimed
     /// back); deferring work to later (the wake-up schedule) counts as done.
@@ -96,7 +88,6 @@ private:
     std::unique_ptr<UpstreamTenant> upstream_;
     RelayState relayState_;
     TenantState tenantState_;
-    RelayCounters counters_;
 };
 
 }  // namespace legate::ido::relay
