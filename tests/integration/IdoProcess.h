@@ -26,9 +26,9 @@ public:
         /// Merged into the generated config (e.g. {"limits": {...}}).
         nlohmann::json extra = nlohmann::json::object();
         /// The tenant's `upstream` section (null: no upstream, orders stay processing).
-        nlohmann::json upstream;
+        nlohmann::json upstream = nullptr;
         /// Environment for the process (e.g. the relay's crash hook).
-        std::map<std::string, std::string> env;
+        std::map<std::string, std::string> env = {};
     };
 
     explicit IdoProcess(Options options);
