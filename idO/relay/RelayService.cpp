@@ -37,17 +37,15 @@ struct Holding {
 
 }  // namespace
 
-RelayService::RelayService(const ServeConfig& config, const store::RedisUrl& redis,
-                           const Clock& clock)
+RelayService::RelayService(const ServeConfig& config, const store::RedisUrl& redis)
     : config_(config.relay),
-      clock_(clock),
       pool_(redis, poolOptions(config)),
       consumerPrefix_(hostName() + "-" + std::to_string(getpid())) {}
 
 Result<std::unique_ptr<RelayService>> RelayService::start(const ServeConfig& config,
                                                           const store::RedisUrl& redis,
                                                           const Clock& clock) {
-    std::unique_ptr<RelayService> service(new RelayService(config, redis, clock));
+    std::unique_ptr<RelayService> service(new RelayService(config, redis));
     for (const auto& tenant : config.tenants) {
         if (!tenant.upstream) {
             continue;

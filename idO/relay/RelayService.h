@@ -50,7 +50,7 @@ public:
     size_t tenantCount() const { return tenants_.size(); }
 
 private:
-    RelayService(const ServeConfig& config, const store::RedisUrl& redis, const Clock& clock);
+    RelayService(const ServeConfig& config, const store::RedisUrl& redis);
     void workerLoop(int index);
     void schedulerLoop();
     void scheduleTenant(TenantRelay& relay, std::chrono::steady_clock::time_point& lastWarning);
@@ -58,7 +58,6 @@ private:
     bool pause(std::chrono::milliseconds d);
 
     RelayConfig config_;
-    const Clock& clock_;
     store::RedisPool pool_;
     std::vector<std::unique_ptr<TenantRelay>> tenants_;
     std::string consumerPrefix_;

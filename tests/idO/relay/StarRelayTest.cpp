@@ -242,7 +242,10 @@ protected:
 TEST_F(StarRelayTest, Order1GetsTheCasStarUrlAndCancelReachesOrder2) {
     ScriptedStarCa ca(dir_ / "ca-tls", true);
     startRelay(ca);
-    auto [id, csr64] = processingStarOrder();
+    // Named copies, not structured bindings: clang 14 cannot capture those in lambdas.
+    const auto made = processingStarOrder();
+    const std::string id = made.first;
+    const std::string csr64 = made.second;
     ASSERT_TRUE(test::pollUntil([&] { return statusOf(id) != "processing"; }, 20s));
     auto order = state_->order(id);
     ASSERT_EQ((*order)->status, "valid") << (*order)->error.dump();
@@ -265,7 +268,10 @@ TEST_F(StarRelayTest, Order1GetsTheCasStarUrlAndCancelReachesOrder2) {
 TEST_F(StarRelayTest, ACaThatDropsAutoRenewalFailsTheOrder) {
     ScriptedStarCa ca(dir_ / "ca-tls", false);
     startRelay(ca);
-    auto [id, csr64] = processingStarOrder();
+    // Named copies, not structured bindings: clang 14 cannot capture those in lambdas.
+    const auto made = processingStarOrder();
+    const std::string id = made.first;
+    const std::string csr64 = made.second;
     ASSERT_TRUE(test::pollUntil([&] { return statusOf(id) != "processing"; }, 20s));
     auto order = state_->order(id);
     ASSERT_EQ((*order)->status, "invalid");
