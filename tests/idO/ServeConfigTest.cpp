@@ -104,5 +104,51 @@ TEST(ServeConfig, LoadRefusesDuplicateMembersAndReadsTokenFiles) {
     ASSERT_TRUE(std::holds_alternative<ConfigErrors>(missing));
 }
 
+TEST(ServeConfig, ReadsATenantUpstreamAndTheRelay) {
+    auto doc = minimal();
+    doc["tenants"][0]["upstream"] = {
+        {"directory", "https://ca.example/dir"},
+        {"roots", "roots.pem"},
+        {"account-key", "/var/lib/legate/upstream.pem"},
+        {"solvers", {{"http-01", {{"listen", "0.0.0.0"}, {"port", 80}}}}},
+        {"renewal", {{"lead-time", 600}, {"per-tick", 5}}},
+        {"budget", {{"orders", 300}, {"period", 10800}}}};
+    doc["relay"] = {{"workers", 2}, {"claim-idle-ms", 5000}};
+    auto result = parseServeConfig(doc, "/etc/legate");
+    ASSERT_TRUE(std::holds_alternative<ServeConfig>(result))
+        << ::testing::PrintToString(std::get<ConfigErrors>(result).problems);
+    const auto& c = std::get<ServeConfig>(result);
+    const auto& up = *c.tenant("example")->upstream;
+    EXPECT_EQ(up.roots, "/etc/legate/roots.pem");  // relative to the config
+    EXPECT_EQ(up.mode, "auto");
+    EXPECT_EQ(up.renewal.leadTimeSeconds, 600);
+    EXPECT_EQ(up.renewal.perTick, 5);
+    EXPECT_EQ(up.renewal.paddingPercent, 50);
+    EXPECT_TRUE(up.budget.enabled());
+    EXPECT_FALSE(up.revokeOnTermination);
+    ASSERT_TRUE(up.solvers.http01.has_value());
+    EXPECT_EQ(c.relay.workers, 2);
+    EXPECT_EQ(c.relay.claimIdleMs, 5000);
+    EXPECT_EQ(c.relay.tickMs, 1000);
+}
+
+TEST(ServeConfig, ReportsBadUpstreamFieldsWithTheirPaths) {
+    auto doc = minimal();
+    doc["tenants"][0]["upstream"] = {{"directory", "http://ca.example/dir"},
+                                     {"account-key", "k.pem"},
+                                     {"mode", "sometimes"},
+                                     {"solvers", {{"http-01", {{"port", 80}}}}},
+                                     {"renewal", {{"padding-percent", 40}}},
+                                     {"colour", "blue"}};
+    doc["relay"] = {{"workers", -1}};
+    const auto problems = problemsOf(doc);
+    EXPECT_TRUE(mentions(problems, "/tenants/0/upstream/directory: expected an https:// URL"));
+    EXPECT_TRUE(mentions(problems, "/tenants/0/upstream/roots:"));
+    EXPECT_TRUE(mentions(problems, "/tenants/0/upstream/mode: expected \"auto\" or"));
+    EXPECT_TRUE(mentions(problems, "/tenants/0/upstream/renewal/padding-percent: expected an"));
+    EXPECT_TRUE(mentions(problems, "/tenants/0/upstream/colour: unknown member"));
+    EXPECT_TRUE(mentions(problems, "/relay/workers: expected an integer from 0 to 256"));
+}
+
 }  // namespace
 }  // namespace legate::ido
