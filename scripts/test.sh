@@ -58,6 +58,7 @@ run_ctest build "g++ build" || suite_ok=0
 # and nginx, the edge checked at each stage (issue #6).  Its services stop by PID even
 # when it fails.
 demo_dir=$(mktemp -d)
+chmod 755 "$demo_dir" # nginx's workers (not root) must reach the edge's page below it
 if scripts/demo.sh --no-build --build-dir build --dir "$demo_dir/demo" --lifetime 60 \
     >build/demo.log 2>&1; then
     echo "demo walk-through: passed ($(grep -c '' build/demo.log) lines in build/demo.log)"
