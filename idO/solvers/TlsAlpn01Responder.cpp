@@ -226,6 +226,9 @@ struct TlsAlpn01Responder::State {
             }
         }
         ::close(fd);
+        // This detached thread's OpenSSL state (its error queue) is freed now, before
+        // stop() can see it finished and the process end under it.
+        OPENSSL_thread_stop();
         std::lock_guard lock(connMutex);
         --active;
         connDone.notify_all();
