@@ -7,6 +7,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "broker/core/SigPipeGuard.h"
+
 namespace legate::store {
 namespace {
 
@@ -59,40 +61,6 @@ RedisReply convert(const redisReply& r) {
             return RedisReply::nil();
     }
 }
-
-/// hiredis writes with write(2), so a write to a connection the server has reset
-/// raises SIGPIPE, whose default action kills the process.  While a command is in
-/// flight this blocks SIGPIPE for the calling thread only, and swallows one raised
-/// meanwhile; the failed write still shows up as EPIPE, i.e. as a broken connection.
-/// This keeps the library correct without changing the process-wide disposition.
-class SigPipeGuard {
-public:
-    SigPipeGuard() {
-        sigemptyset(&pipe_);
-        sigaddset(&pipe_, SIGPIPE);
-        sigset_t old;
-        pthread_sigmask(SIG_BLOCK, &pipe_, &old);
-        wasBlocked_ = sigismember(&old, SIGPIPE) == 1;
-    }
-    ~SigPipeGuard() {
-        if (wasBlocked_) {
-            return;
-        }
-        sigset_t pending;
-        sigemptyset(&pending);
-        if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
-            const timespec zero{};
-            sigtimedwait(&pipe_, nullptr, &zero);
-        }
-        pthread_sigmask(SIG_UNBLOCK, &pipe_, nullptr);
-    }
-    SigPipeGuard(const SigPipeGuard&) = delete;
-    SigPipeGuard& operator=(const SigPipeGuard&) = delete;
-
-private:
-    sigset_t pipe_;
-    bool wasBlocked_ = false;
-};
 
 }  // namespace
 

@@ -22,6 +22,7 @@
 #include <openssl/sha.h>
 #include <openssl/ssl.h>
 
+#include "broker/core/SigPipeGuard.h"
 #include "broker/crypto/CertificateBuilder.h"
 #include "broker/crypto/Key.h"
 #include "idO/solvers/DnsName.h"
@@ -44,38 +45,6 @@ std::string sslError(const std::string& what) {
     const std::string queue = crypto::lastOpenSslError();
     return queue.empty() ? what : what + ": " + queue;
 }
-
-/// Blocks SIGPIPE for the calling thread while a TLS exchange may write to a socket
-/// the peer already closed (OpenSSL writes with write(2)), and swallows one raised
-/// meanwhile, so the process-wide disposition stays untouched (as RedisConnection).
-class SigPipeGuard {
-public:
-    SigPipeGuard() {
-        sigemptyset(&pipe_);
-        sigaddset(&pipe_, SIGPIPE);
-        sigset_t old;
-        pthread_sigmask(SIG_BLOCK, &pipe_, &old);
-        wasBlocked_ = sigismember(&old, SIGPIPE) == 1;
-    }
-    ~SigPipeGuard() {
-        if (wasBlocked_) {
-            return;
-        }
-        sigset_t pending;
-        sigemptyset(&pending);
-        if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
-            const timespec zero{};
-            sigtimedwait(&pipe_, nullptr, &zero);
-        }
-        pthread_sigmask(SIG_UNBLOCK, &pipe_, nullptr);
-    }
-    SigPipeGuard(const SigPipeGuard&) = delete;
-    SigPipeGuard& operator=(const SigPipeGuard&) = delete;
-
-private:
-    sigset_t pipe_;
-    bool wasBlocked_ = false;
-};
 
 /// A socket address from an IP literal and a port; nullopt for anything else.
 struct SocketAddress {
