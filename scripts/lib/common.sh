@@ -7,6 +7,7 @@ LEGATE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LEGATE_BUILD_PACKAGES=(
     cmake ninja-build g++ pkg-config git
     clang libclang-rt-14-dev             # sanitizer runtimes and libFuzzer
+    ccache mold                          # compile cache shared by every clone; fast linker
     libssl-dev libpoco-dev nlohmann-json3-dev libcurl4-openssl-dev libhiredis-dev
     libldns-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
@@ -36,11 +37,31 @@ ensure_packages() {
     "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 }
 
-# configure_and_build DIR [cmake args...]: an incremental Ninja build in DIR.
+# The compile cache lives outside the clone, so every clone and every CI run on this
+# machine shares it.  ccache keys each object on the preprocessed source, the compiler and
+# its flags; CCACHE_BASEDIR makes paths inside the clone relative, so a clone in another
+# folder hits the same entries (and never those of a different source).
+legate_ccache_env() {
+    export CCACHE_DIR=${LEGATE_CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/legate-ccache}
+    export CCACHE_BASEDIR=$LEGATE_ROOT
+    export CCACHE_NOHASHDIR=true
+    # The precompiled headers (cmake/Pch.cmake) are cacheable only with these two.
+    export CCACHE_SLOPPINESS=pch_defines,time_macros
+    export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+}
+
+# configure_and_build DIR [cmake args...]: an incremental Ninja build in DIR, through
+# ccache and the mold linker when they are installed.
 configure_and_build() {
     local dir=$1
     shift
-    cmake -S "$LEGATE_ROOT" -B "$dir" -G Ninja "$@" >"$dir.configure.log" 2>&1 ||
+    local extra=()
+    if command -v ccache >/dev/null; then
+        legate_ccache_env
+        extra+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    fi
+    command -v ld.mold >/dev/null && extra+=(-DLEGATE_LINKER=mold)
+    cmake -S "$LEGATE_ROOT" -B "$dir" -G Ninja "${extra[@]}" "$@" >"$dir.configure.log" 2>&1 ||
         { cat "$dir.configure.log"; return 1; }
     ninja -C "$dir"
 }
