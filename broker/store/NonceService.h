@@ -1,65 +1,103 @@
 #pragma once
-/// ACME anti-replay nonces (RFC 8555 §6.5) kept in Redis, so any `ido` process behind
-/// the load balancer accepts a nonce any other one issued.
+/// ACME anti-replay nonces (RFC 8555 §6.5) that cost nothing to issue and are accepted
+/// once by any `ido` process behind the load balancer.
 ///
-/// * issue(): 128 bits from the OS CSPRNG, base64url without padding (22 characters),
-///   stored as `<prefix><nonce>` with a TTL (`SET key 1 EX ttl`): unused nonces
-///   expire on their own.
-/// * consume(): one atomic `DEL`; Redis runs commands one at a time, so of any number
-///   of concurrent consumers exactly one sees 1 and gets true.  A nonce that is not
-///   exactly the shape issue() makes is refused without a Redis round trip.
+/// Issuing writes nothing.  A nonce is an authenticated, time-stamped token:
 ///
-/// Hash slots: each nonce is an independent key touched by single-key commands, so it
-/// needs no hash tag and is hashed whole: nonces spread over every cluster slot.  The
-/// prefix should therefore not contain a `{...}` tag (KeyLayout::kindPrefix("nonce")
-/// gives `legate:<tenant>:nonce:`), or every nonce of a tenant would land on one shard.
+///     base64url( issued-at (8 bytes, ms since the epoch, big-endian)
+///              | random (8 bytes, OS CSPRNG)
+///              | HMAC-SHA256(secret of the period, key prefix | the 16 bytes before) )
 ///
-/// Retries: both commands use Retry::Once.  Repeating the SET is harmless.  Repeating
-/// the DEL fails closed: if the first DEL ran but its reply was lost, the repeat
-/// answers 0 and the nonce is refused, never accepted twice; the ACME client then
-/// retries with the fresh nonce that comes with the badNonce error.
+/// 48 bytes, 64 characters.  The secret belongs to the hour (the *period*) the nonce was
+/// issued in and is shared by every process through Redis: the first process that needs
+/// it creates it (`SET <prefix>secret:<period> ... NX EX`, so all agree on one), and each
+/// process keeps the secrets it has seen in memory.  So issuing costs one HMAC and, once
+/// an hour, one round trip; an unauthenticated flood of `new-nonce` stores nothing.
+///
+/// Consuming checks the shape, the age (older than the TTL, or issued more than a minute
+/// in the future: refused) and the MAC without touching Redis, then records the nonce as
+/// used, once: `SET <prefix><nonce> 1 NX PX <remaining lifetime>`.  Redis runs commands one
+/// at a time, so of any number of concurrent consumers in any number of processes
+/// exactly one sees OK; the record expires when the nonce would have anyway.  Redis thus
+/// holds only nonces that were really used, each for at most its remaining lifetime.
+///
+/// The key prefix is part of the MAC and names the secrets, so a nonce of one tenant is
+/// worthless at another.  Hash slots: each used nonce and each secret is an independent
+/// key touched by single-key commands; the prefix should not contain a `{...}` tag
+/// (KeyLayout::kindPrefix("nonce") gives `legate:<tenant>:nonce:`).
+///
+/// Retries: both commands use Retry::Once.  Repeating the secret's SET NX is harmless.
+/// Repeating the consuming SET NX fails closed: if the first one ran but its reply was
+/// lost, the repeat answers nil and the nonce is refused, never accepted twice; the ACME
+/// client then retries with the fresh nonce that comes with the badNonce error.
 
 #include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "broker/core/Clock.h"
 #include "broker/core/Result.h"
+#include "broker/crypto/OpenSsl.h"
 #include "broker/store/RedisPool.h"
 
 namespace legate::store {
 
 class NonceService {
 public:
-    /// 128 bits of randomness per nonce.
-    static constexpr size_t kNonceBytes = 16;
+    /// Issued-at, random part and HMAC-SHA256.
+    static constexpr size_t kNonceBytes = 8 + 8 + 32;
     /// Length of its base64url encoding without padding.
-    static constexpr size_t kNonceLength = 22;
+    static constexpr size_t kNonceLength = 64;
+    /// How long one secret signs new nonces.
+    static constexpr std::chrono::seconds kSecretPeriod{3600};
+    /// How far in the future a nonce's issue time may lie (clocks of several processes).
+    static constexpr std::chrono::seconds kClockSkew{60};
 
-    /// `keyPrefix` is prepended to every nonce to form its key; `ttl` must be positive
-    /// (a `malformed` problem otherwise).  The pool must outlive the service.
+    /// `keyPrefix` is prepended to every used nonce and to the secrets to form their
+    /// keys; `ttl` (a nonce's lifetime) must be positive (a `malformed` problem
+    /// otherwise).  The pool and the clock must outlive the service; copies share the
+    /// secrets they have seen.
     static Result<NonceService> create(RedisPool& pool, std::string keyPrefix,
-                                       std::chrono::seconds ttl);
+                                       std::chrono::seconds ttl,
+                                       const Clock& clock = SystemClock::instance());
 
-    /// A fresh nonce, stored in Redis with the TTL.
+    /// A fresh nonce.  Needs Redis only for the first nonce of each period.
     Result<std::string> issue();
-    /// True for the first consumer of an issued, unexpired nonce; false for a nonce
-    /// that is unknown, expired, already used or malformed.  A Problem only when Redis
-    /// cannot be asked.
+    /// True for the first consumer of a nonce this prefix issued that is still within its
+    /// lifetime; false for one that is forged, expired, already used or malformed.  A
+    /// Problem only when Redis cannot be asked.
     Result<bool> consume(std::string_view nonce);
 
-    /// Exactly the shape issue() produces: 22 base64url characters encoding 16 bytes
-    /// (canonical, i.e. zero trailing bits).
+    /// Exactly the shape issue() produces: 64 base64url characters encoding 48 bytes.
     static bool wellFormed(std::string_view nonce);
-    /// The Redis key holding `nonce`.
+    /// The Redis key that records `nonce` as used.
     std::string keyFor(std::string_view nonce) const { return keyPrefix_ + std::string(nonce); }
+    /// The Redis key of the secret of `period` (seconds since the epoch / kSecretPeriod).
+    std::string secretKey(int64_t period) const;
     std::chrono::seconds ttl() const { return ttl_; }
 
 private:
-    NonceService(RedisPool& pool, std::string keyPrefix, std::chrono::seconds ttl);
+    struct Secrets {
+        std::mutex mutex;
+        std::map<int64_t, crypto::Bytes> byPeriod;  ///< guarded by mutex
+    };
+
+    NonceService(RedisPool& pool, std::string keyPrefix, std::chrono::seconds ttl,
+                 const Clock& clock);
+    /// The secret of `period`, from memory or Redis; made when `create` and missing.  An
+    /// empty one when it does not exist (a nonce of that period was never issued).
+    Result<crypto::Bytes> secretFor(int64_t period, bool create);
+    /// The MAC input of a nonce's first 16 bytes.
+    std::string macInput(const unsigned char* stampAndRandom) const;
 
     RedisPool* pool_;
     std::string keyPrefix_;
     std::chrono::seconds ttl_;
+    const Clock* clock_;
+    std::shared_ptr<Secrets> secrets_;
 };
 
 }  // namespace legate::store

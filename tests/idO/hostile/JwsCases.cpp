@@ -278,7 +278,7 @@ std::vector<HostileCase> jwsCases() {
     }));
     cases.push_back(badNonce("NeverIssuedNonce", [](HostileContext&, AcmeTestClient&) {
         JwsOverrides o;
-        o.nonce = wire::base64UrlEncode(std::string(16, '\x5a'));
+        o.nonce = wire::base64UrlEncode(std::string(48, '\x5a'));  // well-formed, forged
         return o;
     }));
     cases.push_back(badNonce("NonceOfAnotherTenant", [](HostileContext& ctx, AcmeTestClient&) {
