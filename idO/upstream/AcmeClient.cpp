@@ -18,10 +18,8 @@
 namespace legate::ido::upstream {
 namespace {
 
-constexpr std::string_view kJoseJson = "application/jose+json";
 constexpr std::string_view kPemChain = "application/pem-certificate-chain";
-/// A CA's JSON answers are small; certificates chains come as PEM, not JSON.
-constexpr size_t kMaxJsonBytes = 1024 * 1024;
+constexpr size_t kMaxJsonBytes = acme::kMaxAcmeJsonBytes;
 
 const std::set<std::string> kTerminalOrder = {"valid", "invalid", "canceled"};
 const std::set<std::string> kTerminalAuthorization = {"valid", "invalid", "deactivated", "expired",
