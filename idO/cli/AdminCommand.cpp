@@ -72,22 +72,14 @@ acme::Problem usageError(std::string message) {
 using CommandLine = cli::Arguments;
 
 /// Refuses command options that `command` does not take, and extra words.
-Status expect(const CommandLine& line, size_t words, std::initializer_list<const char*> allowed,
+Status expect(const CommandLine& line, size_t words, std::set<std::string> allowed,
               const std::string& command) {
     if (line.words.size() != words) {
         return usageError("wrong number of arguments for '" + command + "'");
     }
-    for (const auto& option : line.values) {
-        const std::string& name = option.first;  // a plain reference: lambdas may capture it
-        if (kGlobalOptions.count(name) != 0) {
-            continue;
-        }
-        if (std::none_of(allowed.begin(), allowed.end(),
-                         [&](const char* a) { return name == a; })) {
-            return usageError("'" + command + "' does not take " + name);
-        }
-    }
-    return okStatus();
+    allowed.insert(kGlobalOptions.begin(), kGlobalOptions.end());
+    allowed.insert(kArgSpec.flags.begin(), kArgSpec.flags.end());
+    return line.onlyThese(allowed, "'" + command + "'");
 }
 
 std::string envOr(const char* name, std::string fallback) {
