@@ -3,8 +3,8 @@
 #include <iostream>
 #include <string_view>
 
-#include "idO/TemplateCommand.h"
 #include "idO/cli/AdminCommand.h"
+#include "idO/cli/TemplateCommand.h"
 #include "idO/serve/ServeCommand.h"
 
 namespace {

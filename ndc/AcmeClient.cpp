@@ -1,12 +1,11 @@
 #include "ndc/AcmeClient.h"
 
-#include <algorithm>
 #include <cctype>
 
-#include "broker/core/Time.h"
+#include "broker/acme/ProblemDocument.h"
+#include "broker/acme/RetryAfter.h"
 #include "broker/wire/Base64Url.h"
 #include "broker/wire/Eab.h"
-#include "broker/wire/Jws.h"
 
 namespace legate::ndc {
 
@@ -19,20 +18,10 @@ nlohmann::json Reply::json() const {
 
 std::optional<Seconds> Reply::retryAfter(TimePoint now) const {
     const auto value = headers.get("Retry-After");
-    if (!value || value->empty()) {
+    if (!value) {
         return std::nullopt;
     }
-    if (std::all_of(value->begin(), value->end(),
-                    [](unsigned char c) { return std::isdigit(c); })) {
-        if (value->size() > 9) {
-            return Seconds{999'999'999};
-        }
-        return Seconds{std::stoll(*value)};
-    }
-    if (auto at = parseHttpDate(*value)) {
-        return std::max(Seconds{0}, std::chrono::duration_cast<Seconds>(*at - now));
-    }
-    return std::nullopt;
+    return acme::parseRetryAfterDelay(*value, now);
 }
 
 std::optional<Seconds> Reply::maxAge() const {
@@ -58,7 +47,7 @@ std::optional<Seconds> Reply::maxAge() const {
 }
 
 Problem Reply::problem() const {
-    auto parsed = Problem::fromJson(json());
+    auto parsed = acme::problemDocument(http::ClientResponse{status, headers, body});
     Problem p = parsed ? *parsed
                        : Problem::make(ErrorType::serverInternal,
                                        "HTTP " + std::to_string(status) +
@@ -81,17 +70,29 @@ Problem describe(const Problem& p) {
     return out;
 }
 
+namespace {
+
+Result<Reply> toReply(Result<http::ClientResponse> r) {
+    if (!r.ok()) {
+        return std::move(r).problem();
+    }
+    return Reply{r->status, std::move(r->headers), std::move(r->body)};
+}
+
+}  // namespace
+
 AcmeClient::AcmeClient(std::string directoryUrl, http::HttpClientOptions options)
-    : directoryUrl_(std::move(directoryUrl)), http_(std::move(options)) {}
+    : session_({.directoryUrl = std::move(directoryUrl),
+                .peerName = "ACME server",
+                .http = std::move(options),
+                .maxBadNonceAttempts = 3}) {}
 
 Status AcmeClient::loadDirectory() {
-    auto r = toReply(http_.get(directoryUrl_));
-    LEGATE_TRY(r);
-    if (r->status != 200 || !r->json().is_object()) {
-        return Problem::make(ErrorType::serverInternal,
-                             "directory " + directoryUrl_ + ": HTTP " + std::to_string(r->status));
+    auto dir = session_.directory();
+    if (!dir) {
+        return std::move(dir).problem();
     }
-    directory_ = r->json();
+    directory_ = std::move(*dir);
     return okStatus();
 }
 
@@ -102,66 +103,18 @@ Result<std::string> AcmeClient::endpoint(const std::string& name) const {
     return directory_[name].get<std::string>();
 }
 
+const std::string& AcmeClient::accountUrl() const {
+    static const std::string kNone;
+    return session_.accountUrl() ? *session_.accountUrl() : kNone;
+}
+
 void AcmeClient::setAccount(crypto::PrivateKey key, std::string accountUrl) {
-    key_.emplace(std::move(key));
-    accountUrl_ = std::move(accountUrl);
+    session_.setKey(std::move(key));
+    session_.setAccountUrl(std::move(accountUrl));
 }
 
 void AcmeClient::setKey(crypto::PrivateKey key) {
-    key_.emplace(std::move(key));
-}
-
-Result<Reply> AcmeClient::toReply(Result<http::ClientResponse> r) {
-    if (!r.ok()) {
-        return std::move(r).problem();
-    }
-    Reply reply{r->status, std::move(r->headers), std::move(r->body)};
-    if (auto n = reply.headers.get("Replay-Nonce")) {
-        nonce_ = *n;
-    }
-    return reply;
-}
-
-Result<std::string> AcmeClient::nonce() {
-    if (nonce_.empty()) {
-        auto url = endpoint("newNonce");
-        LEGATE_TRY(url);
-        auto r = toReply(http_.head(*url));
-        LEGATE_TRY(r);
-        if (nonce_.empty()) {
-            return Problem::make(ErrorType::badNonce, "newNonce returned no Replay-Nonce");
-        }
-    }
-    return std::exchange(nonce_, {});
-}
-
-Result<Reply> AcmeClient::send(const std::string& url, const std::optional<nlohmann::json>& payload,
-                               bool useJwk) {
-    if (!key_) {
-        return Problem::make(ErrorType::serverInternal, "no account key loaded");
-    }
-    if (directory_.is_null()) {
-        LEGATE_TRY(loadDirectory());
-    }
-    for (int attempt = 0;; ++attempt) {
-        wire::JwsHeader header;
-        header.url = url;
-        auto n = nonce();
-        LEGATE_TRY(n);
-        header.nonce = *n;
-        if (!useJwk) {
-            header.kid = accountUrl_;
-        }
-        auto body = wire::signJws(*key_, payload, header);
-        LEGATE_TRY(body);
-        auto r = toReply(http_.post(url, *body, {{"Content-Type", "application/jose+json"}}));
-        LEGATE_TRY(r);
-        if (attempt < 2 && r->status == 400 &&
-            r->json().value("type", "") == "urn:ietf:params:acme:error:badNonce") {
-            continue;  // RFC 8555 §6.5: retry with the nonce this answer carried
-        }
-        return r;
-    }
+    session_.setKey(std::move(key));
 }
 
 Result<Reply> AcmeClient::newAccount(const std::string& eabKid, const std::string& eabHmacBase64Url,
@@ -176,27 +129,36 @@ Result<Reply> AcmeClient::newAccount(const std::string& eabKid, const std::strin
         return Problem::make(ErrorType::malformed,
                              "--eab-hmac is not base64url: " + mac.problem().detail);
     }
-    auto eab = wire::createExternalAccountBinding(key_->publicKey(), eabKid, *mac, *url);
+    if (!session_.key()) {
+        return Problem::make(ErrorType::serverInternal, "no account key loaded");
+    }
+    auto eab = wire::createExternalAccountBinding(session_.key()->publicKey(), eabKid, *mac, *url);
     LEGATE_TRY(eab);
     nlohmann::json payload = {{"termsOfServiceAgreed", true}, {"externalAccountBinding", *eab}};
     if (!contacts.empty()) {
         payload["contact"] = contacts;
     }
-    auto r = send(*url, payload, true);
+    auto r = toReply(session_.post(*url, payload, acme::JwsSigner::Jwk));
     LEGATE_TRY(r);
     if (!r->success()) {
         return describe(r->problem());
     }
-    accountUrl_ = r->header("Location");
-    if (accountUrl_.empty()) {
+    if (r->header("Location").empty()) {
         return Problem::make(ErrorType::serverInternal, "newAccount answered without Location");
     }
+    session_.setAccountUrl(r->header("Location"));
     return r;
 }
 
 Result<Reply> AcmeClient::post(const std::string& url,
                                const std::optional<nlohmann::json>& payload) {
-    return send(url, payload, false);
+    if (!session_.key()) {
+        return Problem::make(ErrorType::serverInternal, "no account key loaded");
+    }
+    if (directory_.is_null()) {
+        LEGATE_TRY(loadDirectory());
+    }
+    return toReply(session_.post(url, payload, acme::JwsSigner::Kid));
 }
 
 Result<Reply> AcmeClient::postOk(const std::string& url,
@@ -210,11 +172,11 @@ Result<Reply> AcmeClient::postOk(const std::string& url,
 }
 
 Result<Reply> AcmeClient::get(const std::string& url) {
-    return toReply(http_.get(url));
+    return toReply(session_.get(url));
 }
 
 Result<Reply> AcmeClient::head(const std::string& url) {
-    return toReply(http_.head(url));
+    return toReply(session_.head(url));
 }
 
 }  // namespace legate::ndc

@@ -6,12 +6,17 @@
 /// answers become Problems whose detail starts with the ACME problem type and the HTTP
 /// status ("urn:ietf:params:acme:error:unknownDelegation (403): ..."), because that is
 /// what an operator needs to read in a log or on a terminal.
+///
+/// Nonces, signing, the badNonce retry and Retry-After are the ACME client core shared
+/// with the IdO's upstream client (broker/acme/AcmeSession.h); this class adds what the
+/// NDC needs on top: Replies, EAB registration and readable problems.
 
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "broker/acme/AcmeSession.h"
 #include "broker/core/Clock.h"
 #include "broker/core/Result.h"
 #include "broker/crypto/Key.h"
@@ -28,7 +33,8 @@ struct Reply {
     /// The body as JSON (discarded value when it is not JSON).
     nlohmann::json json() const;
     std::string header(const std::string& name) const { return headers.get(name).value_or(""); }
-    /// Retry-After in seconds (delta form or HTTP date), when present.
+    /// Retry-After in seconds (delta form or HTTP date), when present; bounded by
+    /// acme::kMaxRetryAfter, garbage is absent (broker/acme/RetryAfter.h).
     std::optional<Seconds> retryAfter(TimePoint now) const;
     /// Cache-Control max-age, when present.
     std::optional<Seconds> maxAge() const;
@@ -53,7 +59,8 @@ public:
 
     void setAccount(crypto::PrivateKey key, std::string accountUrl);
     void setKey(crypto::PrivateKey key);
-    const std::string& accountUrl() const { return accountUrl_; }
+    /// Empty before setAccount or newAccount.
+    const std::string& accountUrl() const;
 
     /// newAccount with External Account Binding; on 200/201 the account URL is kept.
     Result<Reply> newAccount(const std::string& eabKid, const std::string& eabHmacBase64Url,
@@ -68,17 +75,8 @@ public:
     Result<Reply> head(const std::string& url);
 
 private:
-    Result<Reply> send(const std::string& url, const std::optional<nlohmann::json>& payload,
-                       bool useJwk);
-    Result<std::string> nonce();
-    Result<Reply> toReply(Result<http::ClientResponse> r);
-
-    std::string directoryUrl_;
-    http::HttpClient http_;
-    nlohmann::json directory_;
-    std::optional<crypto::PrivateKey> key_;
-    std::string accountUrl_;
-    std::string nonce_;
+    acme::AcmeSession session_;
+    nlohmann::json directory_;  ///< null until loadDirectory
 };
 
 }  // namespace legate::ndc

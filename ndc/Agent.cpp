@@ -25,6 +25,7 @@ OrderSpec specFor(const SlotConfig& cfg) {
     spec.star = cfg.star;
     spec.lifetime = cfg.lifetime;
     spec.duration = cfg.duration;
+    spec.endDate = cfg.endDate;
     spec.subject = cfg.subject;
     spec.dnsNames = cfg.dnsNames;
     spec.keyType = cfg.keyType;
@@ -46,12 +47,15 @@ Status Agent::start() {
     auto loaded = store_.load();
     LEGATE_TRY(loaded);
     state_ = std::move(loaded).value();
-    auto trust = crypto::loadPemCertificates(config_.trust);
-    if (!trust.ok()) {
-        return Problem::make(ErrorType::malformed, "trust anchors " + config_.trust.string() +
-                                                       ": " + trust.problem().detail);
+    trust_.clear();
+    if (!config_.trust.empty()) {  // empty only for `ndc order` without --trust
+        auto trust = crypto::loadPemCertificates(config_.trust);
+        if (!trust.ok()) {
+            return Problem::make(ErrorType::malformed, "trust anchors " + config_.trust.string() +
+                                                           ": " + trust.problem().detail);
+        }
+        trust_ = std::move(trust).value();
     }
-    trust_ = std::move(trust).value();
     return align();
 }
 
@@ -124,6 +128,12 @@ TimePoint Agent::runDue() {
     return next;
 }
 
+void Agent::step(const std::string& name, const std::string& detail) const {
+    if (progress_) {
+        progress_(name, detail);
+    }
+}
+
 void Agent::succeeded(SlotState& s) {
     s.failures = 0;
     s.lastError.clear();
@@ -181,8 +191,9 @@ void Agent::service(const SlotConfig& cfg, SlotState& s, TimePoint now) {
 void Agent::order(const SlotConfig& cfg, SlotState& s, TimePoint now) {
     auto placed =
         placeOrder(client_, keys_, cfg.name, specFor(cfg), clock_,
-                   [&](const std::string& step, const std::string& detail) {
-                       log_.info("order: " + step, {{"slot", cfg.name}, {"detail", detail}});
+                   [&](const std::string& name, const std::string& detail) {
+                       log_.info("order: " + name, {{"slot", cfg.name}, {"detail", detail}});
+                       step(name, detail);
                    });
     if (!placed.ok()) {
         fail(cfg, s, now, "order", placed.problem());
@@ -215,6 +226,7 @@ void Agent::pollOrder(const SlotConfig& cfg, SlotState& s, TimePoint now) {
             s.lifetime = order->lifetime;
         }
         log_.info("order valid", {{"slot", cfg.name}, {"certificate", s.certificateUrl}});
+        step("valid", (s.star ? "star-certificate " : "certificate ") + s.certificateUrl);
         return;
     }
     if (order->status == "invalid") {
@@ -238,7 +250,10 @@ void Agent::pollOrder(const SlotConfig& cfg, SlotState& s, TimePoint now) {
         return;
     }
     succeeded(s);
-    s.nextAt = now + orderPollDelay(order->retryAfter, config_.timing);
+    const Seconds wait = orderPollDelay(order->retryAfter, config_.timing);
+    s.nextAt = now + wait;
+    step("waiting",
+         "order is " + order->status + ", next poll in " + std::to_string(wait.count()) + " s");
 }
 
 bool Agent::ended(const SlotConfig& cfg, SlotState& s, const Reply& reply, TimePoint now) {
@@ -297,10 +312,17 @@ void Agent::fetch(const SlotConfig& cfg, SlotState& s, TimePoint now) {
         return;
     }
     if (got->status != 200) {
-        if (!ended(cfg, s, *got, now)) {
-            fail(cfg, s, now, "fetch", describe(got->problem()));
+        if (ended(cfg, s, *got, now)) {
+            return;
         }
-        return;
+        // The unauthenticated GET is RFC 9115's extra; POST-as-GET (RFC 8555 §7.4.2)
+        // is the standard way, so a server that refuses the one may serve the other.
+        auto posted = client_.post(s.certificateUrl, std::nullopt);
+        if (!posted.ok() || posted->status != 200) {
+            fail(cfg, s, now, "fetch", describe(got->problem()));
+            return;
+        }
+        got = std::move(posted);
     }
     if (s.names.empty()) {
         // Without the ordered names the name check cannot be made: never install blind.
@@ -323,6 +345,9 @@ void Agent::fetch(const SlotConfig& cfg, SlotState& s, TimePoint now) {
         return;
     }
     const auto leaf = verified->leaf();
+    step("verified",
+         "serial " + leaf.serialHex() + ", key and names match" +
+             (trust_.empty() ? " (chain NOT checked: no --trust given)" : ", chain verifies"));
     if (s.installed && haveFiles && leaf.notAfter() < s.installed->notAfter) {
         // Never trade the installed certificate for one that dies sooner.
         succeeded(s);
@@ -339,6 +364,8 @@ void Agent::fetch(const SlotConfig& cfg, SlotState& s, TimePoint now) {
     }
     s.installed = InstalledCertificate{leaf.serialHex(), leaf.notBefore(), leaf.notAfter()};
     Publication p{leaf.notBefore(), leaf.notAfter(), got->maxAge(), s.lifetime};
+    step("installed", (cfg.out / "fullchain.pem").string() + " and key.pem, valid " +
+                          toRfc3339(leaf.notBefore()) + " .. " + toRfc3339(leaf.notAfter()));
     if (*installed) {
         log_.info("installed new certificate", {{"slot", cfg.name},
                                                 {"serial", leaf.serialHex()},

@@ -1,7 +1,8 @@
 #pragma once
 /// The daemon's decisions, one slot at a time, without the waiting: `runDue()` does
 /// whatever is due now for every configured slot and says when it wants to run again.
-/// The loop around it (Daemon.h) only waits and handles signals, so every path of
+/// The loops around it (Daemon.h for `ndc run`, `ndc order` for one slot until its
+/// first certificate is installed) only wait and handle signals, so every path of
 /// the logic is tested by calling runDue() with a ManualClock, no sleeping.
 ///
 /// A slot moves through: order -> poll-order -> fetch (-> reload) -> fetch ... and ends
@@ -25,6 +26,7 @@
 #include "ndc/AcmeClient.h"
 #include "ndc/Config.h"
 #include "ndc/KeyStore.h"
+#include "ndc/Ordering.h"
 #include "ndc/StateStore.h"
 
 namespace legate::ndc {
@@ -43,6 +45,10 @@ public:
     /// one stays and the problem is returned.
     Status reconfigure(Config config);
 
+    /// Also tells `progress` each step (ordered, waiting, valid, verified, installed):
+    /// `ndc order` drives the Agent and shows these to the operator.
+    void setProgress(Progress progress) { progress_ = std::move(progress); }
+
     const NdcState& state() const { return state_; }
     const Config& config() const { return config_; }
 
@@ -59,6 +65,7 @@ private:
     void succeeded(SlotState& s);
     void save();
     Status align();
+    void step(const std::string& name, const std::string& detail) const;
 
     Config config_;
     AcmeClient& client_;
@@ -69,6 +76,7 @@ private:
     std::vector<crypto::Certificate> trust_;
     NdcState state_;
     log::Logger log_{"ndc"};
+    Progress progress_;
 };
 
 }  // namespace legate::ndc

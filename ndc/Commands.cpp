@@ -4,15 +4,18 @@
 #include <iomanip>
 #include <map>
 #include <ostream>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "broker/cli/Arguments.h"
 #include "broker/core/Time.h"
 #include "broker/crypto/Certificate.h"
 #include "ndc/AcmeClient.h"
+#include "ndc/Agent.h"
 #include "ndc/ChainVerifier.h"
 #include "ndc/Config.h"
 #include "ndc/Daemon.h"
@@ -59,25 +62,17 @@ member (commonName, organization, ...) or DNS for a name in a "**"/"*" DNS slot.
 See docs/ndc.md for the configuration file of `ndc run`.
 )";
 
+/// The parsed command line (broker/cli), read by option names without the dashes.
 struct Args {
     std::string command;
-    std::multimap<std::string, std::string> options;
-    std::set<std::string> flags;
+    cli::Arguments parsed;
 
     std::string get(const std::string& name, const std::string& fallback = "") const {
-        auto it = options.find(name);
-        return it == options.end() ? fallback : it->second;
+        return parsed.getOr("--" + name, fallback);
     }
-    bool has(const std::string& name) const { return options.count(name) > 0; }
-    std::vector<std::string> all(const std::string& name) const {
-        std::vector<std::string> out;
-        auto [from, to] = options.equal_range(name);
-        for (auto it = from; it != to; ++it) {
-            out.push_back(it->second);
-        }
-        return out;
-    }
-    bool flag(const std::string& name) const { return flags.count(name) > 0; }
+    bool has(const std::string& name) const { return parsed.has("--" + name); }
+    std::vector<std::string> all(const std::string& name) const { return parsed.all("--" + name); }
+    bool flag(const std::string& name) const { return parsed.flag("--" + name); }
 };
 
 struct UsageError {
@@ -102,39 +97,18 @@ Args parse(const std::vector<std::string>& argv) {
     if (known == kOptions.end()) {
         throw UsageError{"unknown command '" + args.command + "'"};
     }
-    for (size_t i = 1; i < argv.size(); ++i) {
-        const std::string& a = argv[i];
-        if (a == "-h") {
-            args.flags.insert("help");
-            continue;
-        }
-        if (a.rfind("--", 0) != 0) {
-            throw UsageError{"unexpected argument '" + a + "'"};
-        }
-        std::string name = a.substr(2);
-        std::optional<std::string> value;
-        if (auto eq = name.find('='); eq != std::string::npos) {
-            value = name.substr(eq + 1);
-            name = name.substr(0, eq);
-        }
-        if (kFlags.count(name)) {
-            if (value) {
-                throw UsageError{"--" + name + " takes no value"};
-            }
-            args.flags.insert(name);
-            continue;
-        }
-        if (!known->second.count(name)) {
-            throw UsageError{"unknown option --" + name + " for `ndc " + args.command + "`"};
-        }
-        if (!value) {
-            if (i + 1 >= argv.size()) {
-                throw UsageError{"--" + name + " needs a value"};
-            }
-            value = argv[++i];
-        }
-        args.options.emplace(name, *value);
+    cli::ArgSpec spec{.aliases = {{"-h", "--help"}}, .words = false};
+    for (const auto& name : known->second) {
+        spec.valueOptions.insert("--" + name);
     }
+    for (const auto& name : kFlags) {
+        spec.flags.insert("--" + name);
+    }
+    auto parsed = cli::parseArguments({argv.begin() + 1, argv.end()}, spec);
+    if (!parsed) {
+        throw UsageError{"`ndc " + args.command + "`: " + parsed.problem().detail};
+    }
+    args.parsed = std::move(parsed).value();
     return args;
 }
 
@@ -149,13 +123,11 @@ int64_t number(const Args& args, const std::string& name, int64_t fallback) {
     if (!args.has(name)) {
         return fallback;
     }
-    const auto text = args.get(name);
-    char* end = nullptr;
-    const long long v = std::strtoll(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || v < 1) {
-        throw UsageError{"--" + name + " expects a positive number of seconds, got '" + text + "'"};
+    auto value = cli::parseSeconds("--" + name, args.get(name), 1);
+    if (!value) {
+        throw UsageError{value.problem().detail};
     }
-    return v;
+    return *value;
 }
 
 /// Output: step-by-step text, or collected into one JSON document.
@@ -429,8 +401,9 @@ int cmdOrder(const Args& args, std::ostream& out, std::ostream& err) {
     if (args.flag("star") && args.flag("no-star")) {
         throw UsageError{"--star and --no-star exclude each other"};
     }
-    OrderSpec spec;
+    SlotConfig spec;  // the slot `ndc run` would have for these options
     spec.delegationUrl = delegationUrl;
+    spec.out = outDir;
     spec.star = !args.flag("no-star");
     spec.lifetime = Seconds{number(args, "lifetime", 86400)};
     spec.duration = Seconds{number(args, "duration", 7 * 86400)};
@@ -469,125 +442,76 @@ int cmdOrder(const Args& args, std::ostream& out, std::ostream& err) {
     const Seconds timeout{number(args, "timeout", 600)};
     Timing timing;
     timing.maxOrderPoll = Seconds{number(args, "max-poll", 60)};
-    std::vector<crypto::Certificate> trust;
-    if (args.has("trust")) {
-        auto anchors = crypto::loadPemCertificates(args.get("trust"));
-        if (!anchors.ok()) {
-            return failed(err, "reading --trust", anchors.problem());
-        }
-        trust = std::move(anchors).value();
-    }
-
     auto session = openSession(args);
     if (!session.ok()) {
         return failed(err, "login", session.problem());
     }
-    auto& client = *session->client;
-    const Clock& clock = SystemClock::instance();
-    auto placed = placeOrder(
-        client, session->keys, slot, spec, clock,
-        [&](const std::string& step, const std::string& detail) { report.step(step, detail); });
-    if (!placed.ok()) {
-        return failed(err, "order", placed.problem());
-    }
-    auto& state = session->state;
-    auto& s = state.slots[slot];
-    s.delegationUrl = delegationUrl;
-    s.orderUrl = placed->orderUrl;
-    s.certificateUrl.clear();
-    s.star = spec.star;
-    s.lifetime = placed->lifetime;
-    s.names = placed->names;
-    if (s.out != outDir.string()) {
-        s.installed.reset();  // what is installed elsewhere is not this order's
-    }
-    s.out = outDir.string();
-    s.ended.clear();
-    s.nextAction = "poll-order";
-    (void)session->store.save(state);  // a restart (or `ndc run`) can pick the order up
-
-    // Poll until valid, honouring Retry-After (capped by --max-poll).
-    const auto deadline = clock.now() + timeout;
-    std::optional<Seconds> retryAfter = placed->retryAfter;
-    OrderState order;
-    for (;;) {
-        auto polled = readOrder(client, placed->orderUrl, clock);
-        if (!polled.ok()) {
-            return failed(err, "polling the order", polled.problem());
+    // A fresh order for the slot, from the first step; the Agent of `ndc run` drives it.
+    {
+        auto& s = session->state.slots[slot];
+        s.orderUrl.clear();
+        s.certificateUrl.clear();
+        s.ended.clear();
+        s.nextAction = "order";
+        s.nextAt.reset();
+        s.failures = 0;
+        s.lastError.clear();
+        if (auto saved = session->store.save(session->state); !saved.ok()) {
+            return failed(err, "saving state", saved.problem());
         }
-        order = std::move(polled).value();
-        if (order.status == "valid" && !order.certificateUrl.empty()) {
+    }
+    spec.name = slot;
+    Config config;
+    config.stateDir = session->store.file().parent_path();
+    if (args.has("trust")) {
+        config.trust = absolute(args.get("trust"));
+    }
+    config.timing = timing;
+    config.slots = {spec};
+
+    const Clock& clock = SystemClock::instance();
+    auto engine = std::make_shared<std::mt19937>(std::random_device{}());
+    Agent agent(config, *session->client, session->keys, session->store, clock,
+                [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); });
+    agent.setProgress(
+        [&](const std::string& step, const std::string& detail) { report.step(step, detail); });
+    if (auto started = agent.start(); !started.ok()) {
+        return failed(err, "reading --trust", started.problem());
+    }
+    const auto deadline = clock.now() + timeout;
+    for (;;) {
+        const TimePoint next = agent.runDue();
+        const SlotState& s = agent.state().slots.at(slot);
+        if (s.failures > 0) {
+            err << "ndc: " << s.lastError << "\n";
+            return 1;
+        }
+        if (!s.ended.empty()) {
+            err << "ndc: the order ended (" << s.ended << ")\n";
+            return 1;
+        }
+        if (s.installed && !s.certificateUrl.empty() && s.nextAction == "fetch") {
             break;
         }
-        if (order.status == "invalid" || order.status == "canceled" || order.status == "expired") {
-            err << "ndc: the order became " << order.status
-                << (order.error.empty() ? "" : ": " + order.error) << "\n";
+        if (next > deadline) {
+            err << "ndc: the order is still not valid after " << timeout.count()
+                << " s; `ndc run` (or another `ndc order`) can pick it up: " << s.orderUrl << "\n";
             return 1;
         }
-        const auto wait = orderPollDelay(order.retryAfter ? order.retryAfter : retryAfter, timing);
-        if (clock.now() + wait > deadline) {
-            err << "ndc: the order is still " << order.status << " after " << timeout.count()
-                << " s; `ndc run` (or another `ndc order`) can pick it up: " << placed->orderUrl
-                << "\n";
-            return 1;
-        }
-        report.step("waiting", "order is " + order.status + ", next poll in " +
-                                   std::to_string(wait.count()) + " s");
-        std::this_thread::sleep_for(wait);
+        std::this_thread::sleep_until(next);
     }
-    s.certificateUrl = order.certificateUrl;
-    if (order.lifetime) {
-        s.lifetime = order.lifetime;
-    }
-    report.step("valid", (spec.star ? "star-certificate " : "certificate ") + order.certificateUrl);
-
-    auto got = client.get(order.certificateUrl);
-    if (got.ok() && !got->success()) {
-        got = client.postOk(order.certificateUrl, std::nullopt);  // POST-as-GET fallback
-    }
-    if (!got.ok()) {
-        return failed(err, "fetching the certificate", got.problem());
-    }
-    if (!got->success()) {
-        return failed(err, "fetching the certificate", describe(got->problem()));
-    }
-    auto key = session->keys.existingSlotKey(slot);
-    if (!key.ok()) {
-        return failed(err, "key", key.problem());
-    }
-    auto verified =
-        verifyForInstall(got->body, key->publicKey(), placed->names, trust, clock.now());
-    if (!verified.ok()) {
-        return failed(err, "verification", verified.problem());
-    }
-    const auto leaf = verified->leaf();
-    report.step("verified", "serial " + leaf.serialHex() + ", key and names match" +
-                                (trust.empty() ? " (chain NOT checked: no --trust given)"
-                                               : ", chain verifies"));
-    auto installed = installCertificate(outDir, got->body, *key);
-    if (!installed.ok()) {
-        return failed(err, "install", installed.problem());
-    }
-    s.installed = InstalledCertificate{leaf.serialHex(), leaf.notBefore(), leaf.notAfter()};
-    s.nextAction = "fetch";
-    s.failures = 0;
-    s.lastError.clear();
-    if (auto saved = session->store.save(state); !saved.ok()) {
-        return failed(err, "saving state", saved.problem());
-    }
-    report.step("installed", (outDir / "fullchain.pem").string() + " and key.pem, valid " +
-                                 toRfc3339(leaf.notBefore()) + " .. " + toRfc3339(leaf.notAfter()));
+    const SlotState& s = agent.state().slots.at(slot);
     if (spec.star) {
         report.line("renewals: keep it fresh with `ndc run --config FILE` (slot '" + slot + "')");
     }
     report.emit({{"slot", slot},
-                 {"order", placed->orderUrl},
-                 {"status", order.status},
-                 {"certificate-url", order.certificateUrl},
-                 {"names", placed->names},
-                 {"serial", leaf.serialHex()},
-                 {"not-before", toRfc3339(leaf.notBefore())},
-                 {"not-after", toRfc3339(leaf.notAfter())},
+                 {"order", s.orderUrl},
+                 {"status", "valid"},
+                 {"certificate-url", s.certificateUrl},
+                 {"names", s.names},
+                 {"serial", s.installed->serial},
+                 {"not-before", toRfc3339(s.installed->notBefore)},
+                 {"not-after", toRfc3339(s.installed->notAfter)},
                  {"fullchain", (outDir / "fullchain.pem").string()},
                  {"key", (outDir / "key.pem").string()}});
     return 0;

@@ -23,6 +23,8 @@ struct SlotConfig {
     bool star = true;
     Seconds lifetime{86400};
     Seconds duration{7 * 86400};
+    /// STAR end-date; unset: now + duration.  (`ndc order --end-date`; not in the file.)
+    std::optional<TimePoint> endDate;
     bool reorder = false;  ///< order again when the STAR order ends or is canceled
     std::string reload;    ///< shell command run after each change ("" = none)
     std::optional<crypto::KeyType> keyType;

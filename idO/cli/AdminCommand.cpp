@@ -1,20 +1,17 @@
 #include "idO/cli/AdminCommand.h"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <cstdlib>
-#include <fstream>
 #include <functional>
-#include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
-#include "broker/http/HttpClient.h"
+#include "broker/cli/Arguments.h"
+#include "broker/cli/TextFile.h"
 #include "broker/wire/StrictJson.h"
+#include "idO/cli/AdminClient.h"
 
 namespace legate::ido {
 namespace {
@@ -59,12 +56,12 @@ Exit status: 0 success, 1 refused by the server (its detail on stderr) or
 unreachable, 2 usage error.
 )";
 
-/// Options that take a value; the rest of the "--" words are flags.
-const std::set<std::string> kValueOptions = {"--url",          "--token",          "--token-file",
-                                             "--tenant",       "--name",           "--contact",
-                                             "--ndc",          "--template",       "--profile",
-                                             "--names",        "--allowed-suffix", "--cname-map",
-                                             "--min-lifetime", "--max-duration"};
+const cli::ArgSpec kArgSpec{
+    .valueOptions = {"--url", "--token", "--token-file", "--tenant", "--name", "--contact", "--ndc",
+                     "--template", "--profile", "--names", "--allowed-suffix", "--cname-map",
+                     "--min-lifetime", "--max-duration"},
+    .flags = {"--json", "--help"},
+    .aliases = {{"-h", "--help"}}};
 const std::set<std::string> kGlobalOptions = {"--url", "--token", "--token-file", "--tenant"};
 
 /// A usage error: the command line, not the server, is at fault (exit 2).
@@ -72,86 +69,17 @@ acme::Problem usageError(std::string message) {
     return acme::Problem::make(acme::ErrorType::malformed, std::move(message));
 }
 
-struct CommandLine {
-    std::map<std::string, std::vector<std::string>> options;
-    std::vector<std::string> words;
-    bool json = false;
-    bool help = false;
-
-    std::optional<std::string> get(const std::string& name) const {
-        auto it = options.find(name);
-        if (it == options.end()) {
-            return std::nullopt;
-        }
-        return it->second.back();
-    }
-    std::vector<std::string> all(const std::string& name) const {
-        auto it = options.find(name);
-        return it == options.end() ? std::vector<std::string>{} : it->second;
-    }
-    bool has(const std::string& name) const { return options.count(name) != 0; }
-};
-
-Result<CommandLine> parseCommandLine(const std::vector<std::string>& args) {
-    CommandLine line;
-    for (size_t i = 0; i < args.size(); ++i) {
-        std::string arg = args[i];
-        if (arg == "-h" || arg == "--help") {
-            line.help = true;
-            continue;
-        }
-        if (arg == "--json") {
-            line.json = true;
-            continue;
-        }
-        if (arg.rfind("--", 0) != 0 || arg == "--") {
-            line.words.push_back(arg);
-            continue;
-        }
-        std::optional<std::string> value;
-        if (const auto eq = arg.find('='); eq != std::string::npos) {
-            value = arg.substr(eq + 1);
-            arg = arg.substr(0, eq);
-        }
-        if (kValueOptions.count(arg) == 0) {
-            return usageError("unknown option " + arg);
-        }
-        if (!value) {
-            if (i + 1 >= args.size()) {
-                return usageError(arg + " needs a value");
-            }
-            value = args[++i];
-        }
-        line.options[arg].push_back(*value);
-    }
-    return line;
-}
+using CommandLine = cli::Arguments;
 
 /// Refuses command options that `command` does not take, and extra words.
-Status expect(const CommandLine& line, size_t words, std::initializer_list<const char*> allowed,
+Status expect(const CommandLine& line, size_t words, std::set<std::string> allowed,
               const std::string& command) {
     if (line.words.size() != words) {
         return usageError("wrong number of arguments for '" + command + "'");
     }
-    for (const auto& option : line.options) {
-        const std::string& name = option.first;  // a plain reference: lambdas may capture it
-        if (kGlobalOptions.count(name) != 0) {
-            continue;
-        }
-        if (std::none_of(allowed.begin(), allowed.end(),
-                         [&](const char* a) { return name == a; })) {
-            return usageError("'" + command + "' does not take " + name);
-        }
-    }
-    return okStatus();
-}
-
-Result<std::string> required(const CommandLine& line, const std::string& name) {
-    auto value = line.get(name);
-    if (!value || value->empty()) {
-        return usageError(name + " is required");
-    }
-    return *value;
+    allowed.insert(kGlobalOptions.begin(), kGlobalOptions.end());
+    allowed.insert(kArgSpec.flags.begin(), kArgSpec.flags.end());
+    return line.onlyThese(allowed, "'" + command + "'");
 }
 
 std::string envOr(const char* name, std::string fallback) {
@@ -159,18 +87,8 @@ std::string envOr(const char* name, std::string fallback) {
     return value != nullptr && *value != '\0' ? std::string(value) : fallback;
 }
 
-Result<std::string> readFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return usageError("cannot read " + path);
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 Result<json> readJsonFile(const std::string& path) {
-    auto text = readFile(path);
+    auto text = cli::readTextFile(path);
     LEGATE_TRY(text);
     auto doc = wire::parseStrictJson(*text);
     if (!doc) {
@@ -179,44 +97,8 @@ Result<json> readJsonFile(const std::string& path) {
     return std::move(doc).value();
 }
 
-Result<int64_t> seconds(const std::string& option, const std::string& text) {
-    int64_t value = 0;
-    const auto* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc() || ptr != end) {
-        return usageError(option + " needs a whole number of seconds, not \"" + text + "\"");
-    }
-    return value;
-}
-
-std::vector<std::string> splitNames(const std::string& text) {
-    std::vector<std::string> names;
-    std::stringstream in(text);
-    std::string name;
-    while (std::getline(in, name, ',')) {
-        name.erase(0, name.find_first_not_of(" \t"));
-        name.erase(name.find_last_not_of(" \t") + 1);
-        if (!name.empty()) {
-            names.push_back(name);
-        }
-    }
-    return names;
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters (one path segment).
 std::string segment(const std::string& text) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
+    return AdminClient::pathSegment(text);
 }
 
 std::string textOr(const json& value, const char* fallback = "-") {
@@ -258,36 +140,21 @@ void fields(std::ostream& out, const std::vector<std::pair<std::string, std::str
     }
 }
 
-/// The admin API client of one invocation.
+/// The admin API client of one invocation: AdminClient plus the refusals printed.
 class AdminApi {
 public:
-    AdminApi(std::string url, std::string token, std::string tenant)
-        : client_(http::HttpClientOptions{.connectTimeout = std::chrono::seconds(5),
-                                          .totalTimeout = std::chrono::seconds(60),
-                                          .maxAttempts = 1}),
-          token_(std::move(token)) {
-        while (!url.empty() && url.back() == '/') {
-            url.pop_back();
-        }
-        base_ = url + "/admin/v1/tenants/" + segment(tenant);
-    }
+    AdminApi(std::string url, std::string token, const std::string& tenant)
+        : client_(std::move(url), std::move(token)), base_(AdminClient::tenantPath(tenant)) {}
 
     /// The response document, or nullopt after printing the refusal on `err`.
     std::optional<json> call(const std::string& method, const std::string& path,
                              const std::optional<json>& body, std::ostream& err) {
-        http::Headers headers{{"Authorization", "Bearer " + token_},
-                              {"Accept", "application/json"}};
-        std::string text;
-        if (body) {
-            headers.add("Content-Type", "application/json");
-            text = body->dump();
-        }
-        auto response = client_.request(method, base_ + path, headers, text);
+        auto response = client_.request(method, base_ + path, body);
         if (!response) {
             err << "ido admin: " << response.problem().detail << "\n";
             return std::nullopt;
         }
-        auto doc = json::parse(response->body, nullptr, false);
+        auto doc = response->json();
         if (response->status >= 400) {
             if (doc.is_object() && doc.contains("detail") && doc["detail"].is_string()) {
                 err << "ido admin: " << doc["detail"].get<std::string>() << "\n";
@@ -297,8 +164,8 @@ public:
                     }
                 }
             } else {
-                err << "ido admin: " << method << " " << base_ << path << ": HTTP "
-                    << response->status << "\n";
+                err << "ido admin: " << method << " " << client_.baseUrl() << base_ << path
+                    << ": HTTP " << response->status << "\n";
             }
             return std::nullopt;
         }
@@ -310,8 +177,7 @@ public:
     }
 
 private:
-    http::HttpClient client_;
-    std::string token_;
+    AdminClient client_;
     std::string base_;
 };
 
@@ -445,20 +311,20 @@ Result<json> delegationBody(const CommandLine& line) {
         if (line.has("--names")) {
             return usageError("--names goes with --profile");
         }
-        ADMIN_ASSIGN(file, required(line, "--template"));
+        ADMIN_ASSIGN(file, line.required("--template"));
         ADMIN_ASSIGN(csrTemplate, readJsonFile(file));
         body["csr-template"] = std::move(csrTemplate);
     } else {
-        ADMIN_ASSIGN(profile, required(line, "--profile"));
-        ADMIN_ASSIGN(names, required(line, "--names"));
+        ADMIN_ASSIGN(profile, line.required("--profile"));
+        ADMIN_ASSIGN(names, line.required("--names"));
         body["profile"] = profile;
-        body["names"] = splitNames(names);
+        body["names"] = cli::splitList(names);
     }
     if (line.has("--allowed-suffix")) {
         body["allowed-suffixes"] = line.all("--allowed-suffix");
     }
     if (line.has("--cname-map")) {
-        ADMIN_ASSIGN(file, required(line, "--cname-map"));
+        ADMIN_ASSIGN(file, line.required("--cname-map"));
         ADMIN_ASSIGN(map, readJsonFile(file));
         body["cname-map"] = std::move(map);
     }
@@ -466,7 +332,7 @@ Result<json> delegationBody(const CommandLine& line) {
         json star = json::object();
         for (const char* option : {"--min-lifetime", "--max-duration"}) {
             if (auto v = line.get(option)) {
-                ADMIN_ASSIGN(value, seconds(option, *v));
+                ADMIN_ASSIGN(value, cli::parseSeconds(option, *v));
                 star[std::string(option + 2)] = value;
             }
         }
@@ -484,7 +350,7 @@ Result<std::string> tokenOf(const CommandLine& line) {
     if (auto t = line.get("--token")) {
         token = *t;
     } else if (auto file = line.get("--token-file")) {
-        ADMIN_ASSIGN(text, readFile(*file));
+        ADMIN_ASSIGN(text, cli::readTextFile(*file));
         token = text.substr(0, text.find_last_not_of(" \t\r\n") + 1);
     }
     if (token.empty()) {
@@ -509,7 +375,7 @@ Result<Call> callOf(const CommandLine& line) {
     const std::string command = line.words[0] + " " + line.words[1];
     if (command == "ndc add") {
         LEGATE_TRY(expect(line, 2, {"--name", "--contact"}, command));
-        ADMIN_ASSIGN(name, required(line, "--name"));
+        ADMIN_ASSIGN(name, line.required("--name"));
         json body = {{"name", name}};
         if (auto contact = line.get("--contact")) {
             body["contact"] = *contact;
@@ -529,7 +395,7 @@ Result<Call> callOf(const CommandLine& line) {
                           {"--ndc", "--template", "--profile", "--names", "--allowed-suffix",
                            "--cname-map", "--min-lifetime", "--max-duration"},
                           command));
-        ADMIN_ASSIGN(ndc, required(line, "--ndc"));
+        ADMIN_ASSIGN(ndc, line.required("--ndc"));
         ADMIN_ASSIGN(body, delegationBody(line));
         return Call{"POST", "/ndcs/" + segment(ndc) + "/delegations", body,
                     [](std::ostream& o, const json& d) {
@@ -541,7 +407,7 @@ Result<Call> callOf(const CommandLine& line) {
     }
     if (command == "delegation list") {
         LEGATE_TRY(expect(line, 2, {"--ndc"}, command));
-        ADMIN_ASSIGN(ndc, required(line, "--ndc"));
+        ADMIN_ASSIGN(ndc, line.required("--ndc"));
         return Call{"GET", "/ndcs/" + segment(ndc) + "/delegations", std::nullopt,
                     printDelegationList};
     }
@@ -573,7 +439,7 @@ Result<int> run(const CommandLine& line, std::ostream& out, std::ostream& err) {
     if (!doc) {
         return kRefused;
     }
-    if (line.json) {
+    if (line.flag("--json")) {
         out << doc->dump(2) << "\n";
     } else {
         call.print(out, *doc);
@@ -586,8 +452,8 @@ Result<int> run(const CommandLine& line, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 int runAdminCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    auto line = parseCommandLine(args);
-    if (line.ok() && line->help) {
+    auto line = cli::parseArguments(args, kArgSpec);
+    if (line.ok() && line->flag("--help")) {
         out << kUsage;
         return kOk;
     }

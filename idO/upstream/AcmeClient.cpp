@@ -6,22 +6,20 @@
 
 #include <openssl/sha.h>
 
+#include "broker/acme/ProblemDocument.h"
 #include "broker/core/Time.h"
 #include "broker/wire/Base64Url.h"
 #include "broker/wire/Eab.h"
 #include "broker/wire/Jwk.h"
 #include "broker/wire/Jws.h"
 #include "broker/wire/StrictJson.h"
-#include "idO/upstream/RetryAfter.h"
 #include "idO/upstream/UpstreamProblem.h"
 
 namespace legate::ido::upstream {
 namespace {
 
-constexpr std::string_view kJoseJson = "application/jose+json";
 constexpr std::string_view kPemChain = "application/pem-certificate-chain";
-/// A CA's JSON answers are small; certificates chains come as PEM, not JSON.
-constexpr size_t kMaxJsonBytes = 1024 * 1024;
+constexpr size_t kMaxJsonBytes = acme::kMaxAcmeJsonBytes;
 
 const std::set<std::string> kTerminalOrder = {"valid", "invalid", "canceled"};
 const std::set<std::string> kTerminalAuthorization = {"valid", "invalid", "deactivated", "expired",
@@ -40,11 +38,15 @@ Result<nlohmann::json> parseBody(const std::string& what, const std::string& bod
 AcmeClient::AcmeClient(AcmeClientOptions options, crypto::PrivateKey accountKey)
     : options_(std::move(options)),
       clock_(options_.clock ? options_.clock : &SystemClock::instance()),
-      accountKey_(std::move(accountKey)),
-      http_(http::HttpClientOptions{.connectTimeout = options_.connectTimeout,
-                                    .totalTimeout = options_.requestTimeout,
-                                    .caBundle = options_.caBundle,
-                                    .sleep = options_.sleep}) {
+      session_({.directoryUrl = options_.directoryUrl,
+                .peerName = "upstream CA",
+                .http = http::HttpClientOptions{.connectTimeout = options_.connectTimeout,
+                                                .totalTimeout = options_.requestTimeout,
+                                                .caBundle = options_.caBundle,
+                                                .sleep = options_.sleep},
+                .maxBadNonceAttempts = options_.maxBadNonceAttempts,
+                .clock = clock_}) {
+    session_.setKey(std::move(accountKey));
     if (!options_.sleep) {
         options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
     }
@@ -63,14 +65,7 @@ Result<Capabilities> AcmeClient::capabilities() {
     if (capabilities_) {
         return *capabilities_;
     }
-    auto r = http_.get(options_.directoryUrl);
-    if (!r) {
-        return std::move(r).problem();
-    }
-    if (r->status != 200) {
-        return problemFrom("GET", options_.directoryUrl, *r);
-    }
-    auto json = parseBody("directory", r->body);
+    auto json = session_.directory();
     if (!json) {
         return std::move(json).problem();
     }
@@ -82,52 +77,15 @@ Result<Capabilities> AcmeClient::capabilities() {
     return *capabilities_;
 }
 
-void AcmeClient::keepNonce(const http::ClientResponse& response) {
-    auto nonce = response.headers.get("Replay-Nonce");
-    // RFC 8555 §6.5.1: clients ignore a Replay-Nonce that is not base64url.
-    if (nonce && !nonce->empty() && wire::base64UrlDecode(*nonce).ok()) {
-        nonces_.push_back(*nonce);
-        if (nonces_.size() > 16) {
-            nonces_.erase(nonces_.begin());
-        }
-    }
-}
-
-Result<std::string> AcmeClient::takeNonce() {
-    if (nonces_.empty()) {
-        auto caps = capabilities();
-        if (!caps) {
-            return std::move(caps).problem();
-        }
-        auto r = http_.head(caps->newNonce);
-        if (!r) {
-            return std::move(r).problem();
-        }
-        keepNonce(*r);
-        if (nonces_.empty()) {
-            return badUpstream("HEAD " + caps->newNonce + " gave no Replay-Nonce (HTTP " +
-                               std::to_string(r->status) + ")");
-        }
-    }
-    std::string nonce = std::move(nonces_.back());
-    nonces_.pop_back();
-    return nonce;
-}
-
 acme::Problem AcmeClient::problemFrom(const std::string& method, const std::string& url,
                                       const http::ClientResponse& response) {
-    std::optional<acme::Problem> problem;
-    if (auto json = wire::parseStrictJson(response.body, {.maxBytes = kMaxJsonBytes})) {
-        problem = acme::Problem::fromJson(*json);
-    }
+    auto problem = acme::problemDocument(response, kMaxJsonBytes);
     if (!problem) {
         problem = badUpstream(method + " " + url + ": HTTP " + std::to_string(response.status) +
                               " without a problem document");
-    } else {
-        problem->status = response.status;
     }
-    if (lastRetryAfter_ && problem->type == acme::ErrorType::rateLimited) {
-        problem->detail += " (retry after " + toRfc3339(*lastRetryAfter_) + ")";
+    if (lastRetryAfter() && problem->type == acme::ErrorType::rateLimited) {
+        problem->detail += " (retry after " + toRfc3339(*lastRetryAfter()) + ")";
     }
     return *problem;
 }
@@ -135,48 +93,18 @@ acme::Problem AcmeClient::problemFrom(const std::string& method, const std::stri
 Result<http::ClientResponse> AcmeClient::post(const std::string& url,
                                               const std::optional<nlohmann::json>& payload,
                                               Signer signer, const std::string& accept) {
-    if (signer == Signer::Kid && !accountUrl_) {
+    if (signer == Signer::Kid && !accountUrl()) {
         return acme::Problem::make(acme::ErrorType::serverInternal,
                                    "upstream ACME client: no account yet (findOrCreateAccount)");
     }
-    for (int attempt = 1;; ++attempt) {
-        auto nonce = takeNonce();
-        if (!nonce) {
-            return std::move(nonce).problem();
-        }
-        wire::JwsHeader header;
-        header.url = url;
-        header.nonce = std::move(*nonce);
-        if (signer == Signer::Kid) {
-            header.kid = *accountUrl_;
-        }
-        auto body = wire::signJws(accountKey_, payload, header);
-        if (!body) {
-            return std::move(body).problem();
-        }
-        http::Headers headers{{"Content-Type", std::string(kJoseJson)}};
-        if (!accept.empty()) {
-            headers.add("Accept", accept);
-        }
-        auto r = http_.post(url, *body, headers);
-        if (!r) {
-            return std::move(r).problem();
-        }
-        keepNonce(*r);
-        lastRetryAfter_.reset();
-        if (auto value = r->headers.get("Retry-After")) {
-            lastRetryAfter_ = parseRetryAfter(*value, now());
-        }
-        if (r->status < 400) {
-            return std::move(*r);
-        }
-        auto problem = problemFrom("POST", url, *r);
-        if (problem.type == acme::ErrorType::badNonce && attempt < options_.maxBadNonceAttempts) {
-            ++badNonceRetries_;
-            continue;  // the answer carried a fresh nonce (kept above)
-        }
-        return problem;
+    auto r = session_.post(url, payload, signer, accept);
+    if (!r) {
+        return std::move(r).problem();
     }
+    if (r->status < 400) {
+        return std::move(*r);
+    }
+    return problemFrom("POST", url, *r);
 }
 
 Result<AcmeClient::Answer> AcmeClient::postJson(const std::string& url,
@@ -214,8 +142,8 @@ Result<std::string> AcmeClient::findOrCreateAccount(const std::vector<std::strin
             payload["contact"] = contact;
         }
         if (eab) {
-            auto binding = wire::createExternalAccountBinding(accountKey_.publicKey(), eab->keyId,
-                                                              eab->hmacKey, url);
+            auto binding = wire::createExternalAccountBinding(session_.key()->publicKey(),
+                                                              eab->keyId, eab->hmacKey, url);
             if (!binding) {
                 return std::move(binding).problem();
             }
@@ -231,7 +159,7 @@ Result<std::string> AcmeClient::findOrCreateAccount(const std::vector<std::strin
         return badUpstream("newAccount answer (HTTP " + std::to_string(existing->status) +
                            ") has no Location");
     }
-    accountUrl_ = *location;
+    session_.setAccountUrl(*location);
     return *location;
 }
 
@@ -289,7 +217,7 @@ Result<Authorization> AcmeClient::fetchAuthorization(const std::string& url) {
 }
 
 Result<std::string> AcmeClient::keyAuthorization(const std::string& token) const {
-    auto thumbprint = wire::jwkThumbprint(accountKey_.publicKey());
+    auto thumbprint = wire::jwkThumbprint(session_.key()->publicKey());
     if (!thumbprint) {
         return std::move(thumbprint).problem();
     }
@@ -320,9 +248,9 @@ bool AcmeClient::waitBeforePoll(std::chrono::milliseconds& interval, TimePoint d
     auto wait = std::chrono::milliseconds(
         static_cast<int64_t>(static_cast<double>(interval.count()) * std::max(0.0, factor)));
     const TimePoint start = now();
-    if (lastRetryAfter_ && *lastRetryAfter_ > start) {
+    if (lastRetryAfter() && *lastRetryAfter() > start) {
         wait =
-            std::max(wait, std::chrono::ceil<std::chrono::milliseconds>(*lastRetryAfter_ - start));
+            std::max(wait, std::chrono::ceil<std::chrono::milliseconds>(*lastRetryAfter() - start));
     }
     if (start + wait > deadline) {
         return false;

@@ -8,13 +8,15 @@
 ///   auto order = ca.newOrder({.identifiers = {{"dns", "abc.ido.example"}}});
 ///   ... fetchAuthorization / respondToChallenge / pollOrder / finalize / download ...
 ///
-/// Every POST is a JWS signed with the account key (`jwk` for newAccount, `kid` after).
-/// Nonces come from the Replay-Nonce header of every answer; when none is cached a HEAD
-/// to newNonce fetches one.  A `badNonce` answer is retried at once with the nonce it
-/// carried, up to `maxBadNonceAttempts` attempts in all.  Nothing else is retried here:
-/// a POST may have taken effect.  Problems from the CA are returned as acme::Problem
-/// values (Problem::fromJson), never thrown; `rateLimited` comes back with the time the
-/// CA named in Retry-After appended to its detail and kept in lastRetryAfter().
+/// Every POST is a JWS signed with the account key (`jwk` for newAccount, `kid` after),
+/// sent through the ACME client core shared with `ndc` (broker/acme/AcmeSession.h):
+/// nonces from every answer's Replay-Nonce (a HEAD to newNonce when none is pooled), a
+/// `badNonce` answer retried at once with the nonce it carried, up to
+/// `maxBadNonceAttempts` attempts in all.  Nothing else is retried here: a POST may have
+/// taken effect.  Problems from the CA are returned as acme::Problem values
+/// (acme::problemDocument), never thrown; `rateLimited` comes back with the time the CA
+/// named in Retry-After (bounded by acme::kMaxRetryAfter, broker/acme/RetryAfter.h)
+/// appended to its detail and kept in lastRetryAfter().
 ///
 /// Polling (pollOrder, pollAuthorization) waits between requests with exponential
 /// backoff (initialInterval doubling to maxInterval, each wait jittered by ±jitter), but
@@ -34,6 +36,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker/acme/AcmeSession.h"
 #include "broker/core/Clock.h"
 #include "broker/core/Result.h"
 #include "broker/crypto/Certificate.h"
@@ -118,7 +121,7 @@ public:
     /// account URL (also kept as the `kid` of later requests).
     Result<std::string> findOrCreateAccount(const std::vector<std::string>& contact,
                                             const std::optional<ExternalAccountKey>& eab = {});
-    const std::optional<std::string>& accountUrl() const { return accountUrl_; }
+    const std::optional<std::string>& accountUrl() const { return session_.accountUrl(); }
 
     Result<OrderHandle> newOrder(const NewOrderRequest& request);
     /// POST-as-GET of an order.
@@ -154,19 +157,17 @@ public:
                              std::optional<int> reason = std::nullopt);
 
     /// The Retry-After of the last answer, if it had one.
-    const std::optional<TimePoint>& lastRetryAfter() const { return lastRetryAfter_; }
+    const std::optional<TimePoint>& lastRetryAfter() const { return session_.lastRetryAfter(); }
     /// Nonces refused with badNonce and retried, since construction (for tests/metrics).
-    int badNonceRetries() const { return badNonceRetries_; }
+    int badNonceRetries() const { return session_.badNonceRetries(); }
 
 private:
     struct Answer {
         http::ClientResponse response;
         nlohmann::json json;  ///< null unless the body was JSON
     };
-    enum class Signer { Jwk, Kid };
+    using Signer = acme::JwsSigner;
 
-    Result<std::string> takeNonce();
-    void keepNonce(const http::ClientResponse& response);
     /// Signs and POSTs, retrying badNonce; any status >= 400 becomes the CA's problem.
     Result<http::ClientResponse> post(const std::string& url,
                                       const std::optional<nlohmann::json>& payload, Signer signer,
@@ -182,13 +183,8 @@ private:
 
     AcmeClientOptions options_;
     const Clock* clock_;
-    crypto::PrivateKey accountKey_;
-    http::HttpClient http_;
+    acme::AcmeSession session_;
     std::optional<Capabilities> capabilities_;
-    std::optional<std::string> accountUrl_;
-    std::vector<std::string> nonces_;
-    std::optional<TimePoint> lastRetryAfter_;
-    int badNonceRetries_ = 0;
 };
 
 }  // namespace legate::ido::upstream

@@ -389,12 +389,8 @@ public:
 
 private:
     json admin(const std::string& method, const std::string& path, const json& body) {
-        http::HttpClient client;
-        http::Headers headers{{"Authorization", "Bearer " + ido_->adminToken()},
-                              {"Content-Type", "application/json"}};
-        auto r = require(client.request(method, ido_->adminUrl() + path, headers, body.dump()),
-                         "admin " + path);
-        if (r.status != 201 && r.status != 200) {
+        auto r = ido_->admin(method, path, body);
+        if (!r.success()) {
             throw std::runtime_error("admin " + path + ": " + std::to_string(r.status) + " " +
                                      r.body);
         }

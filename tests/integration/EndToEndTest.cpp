@@ -44,18 +44,9 @@ protected:
         }
     }
 
-    Answer admin(const std::string& method, const std::string& path, const json& body = nullptr) {
-        http::HttpClient client;
-        http::Headers headers{{"Authorization", "Bearer " + ido_->adminToken()}};
-        if (!body.is_null()) {
-            headers.add("Content-Type", "application/json");
-        }
-        auto r = client.request(method, ido_->adminUrl() + path, headers,
-                                body.is_null() ? "" : body.dump());
-        if (!r.ok()) {
-            throw std::runtime_error(r.problem().detail);
-        }
-        return Answer{r->status, r->headers, r->body};
+    ido::AdminAnswer admin(const std::string& method, const std::string& path,
+                           const json& body = nullptr) {
+        return ido_->admin(method, path, body);
     }
 
     /// Admin onboards an NDC and a cdn-tls-ecdsa delegation for abc.ido.example.

@@ -92,4 +92,15 @@ void IdoProcess::kill() {
     }
 }
 
+ido::AdminAnswer IdoProcess::admin(const std::string& method, const std::string& path,
+                                   const nlohmann::json& body) const {
+    ido::AdminClient client(adminUrl(), adminToken_);
+    auto r = client.request(method, path,
+                            body.is_null() ? std::nullopt : std::optional<nlohmann::json>(body));
+    if (!r) {
+        throw std::runtime_error("admin " + method + " " + path + ": " + r.problem().detail);
+    }
+    return std::move(*r);
+}
+
 }  // namespace legate::test

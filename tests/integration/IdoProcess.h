@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "idO/cli/AdminClient.h"
 #include "tests/support/TestSupport.h"
 
 namespace legate::test {
@@ -57,6 +58,11 @@ public:
     }
     std::string adminUrl() const { return "http://127.0.0.1:" + std::to_string(adminPort_); }
     const std::string& adminToken() const { return adminToken_; }
+    /// `method` on the admin API (`path` from "/admin/v1"), through the same client as
+    /// `ido admin` (idO/cli/AdminClient.h); any status is an answer, an unreachable
+    /// listener throws std::runtime_error.
+    ido::AdminAnswer admin(const std::string& method, const std::string& path,
+                           const nlohmann::json& body = nullptr) const;
     /// The development CA that signs the ACME listener's certificate.
     std::string caFile() const { return (dir_ / "tls" / "ca.pem").string(); }
     std::string configFile() const { return (dir_ / "ido.json").string(); }

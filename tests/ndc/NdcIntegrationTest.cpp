@@ -73,15 +73,9 @@ protected:
     }
 
     json admin(const std::string& method, const std::string& path, const json& body = nullptr) {
-        http::HttpClient client;
-        http::Headers headers{{"Authorization", "Bearer " + ido_->adminToken()}};
-        if (!body.is_null()) {
-            headers.add("Content-Type", "application/json");
-        }
-        auto r = client.request(method, ido_->adminUrl() + path, headers,
-                                body.is_null() ? "" : body.dump());
-        EXPECT_TRUE(r.ok() && r->status / 100 == 2) << (r.ok() ? r->body : r.problem().detail);
-        return r.ok() ? json::parse(r->body, nullptr, false) : json();
+        auto r = ido_->admin(method, path, body);
+        EXPECT_TRUE(r.success()) << r.body;
+        return r.json();
     }
 
     /// An NDC onboarded through the admin API (its id and EAB credentials).

@@ -9,7 +9,6 @@
 #include "broker/core/Time.h"
 #include "idO/upstream/AcmeClient.h"
 #include "idO/upstream/Capabilities.h"
-#include "idO/upstream/RetryAfter.h"
 #include "idO/upstream/UpstreamAccountKey.h"
 #include "tests/support/TestSupport.h"
 
@@ -41,18 +40,6 @@ TEST(UpstreamKeyAuthorization, MatchesIndependentlyComputedValues) {
     auto txt = client.dns01TxtValue(kToken);
     ASSERT_TRUE(txt.ok());
     EXPECT_EQ(*txt, kDnsTxt);
-}
-
-TEST(UpstreamRetryAfter, DeltaSecondsAndHttpDate) {
-    const TimePoint now = *parseRfc3339("2026-11-22T17:00:00Z");
-    EXPECT_EQ(parseRetryAfter("120", now), now + Seconds(120));
-    EXPECT_EQ(parseRetryAfter(" 0 ", now), now);
-    EXPECT_EQ(parseRetryAfter("Sun, 22 Nov 2026 17:05:00 GMT", now),
-              *parseRfc3339("2026-11-22T17:05:00Z"));
-    EXPECT_EQ(parseRetryAfter("99999999999", now), now + Seconds(24 * 3600));  // clamped
-    EXPECT_FALSE(parseRetryAfter("", now));
-    EXPECT_FALSE(parseRetryAfter("-5", now));
-    EXPECT_FALSE(parseRetryAfter("soon", now));
 }
 
 TEST(UpstreamCapabilities, ReadsStarDelegationAriAndProfiles) {

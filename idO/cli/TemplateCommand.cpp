@@ -1,12 +1,12 @@
-#include "idO/TemplateCommand.h"
+#include "idO/cli/TemplateCommand.h"
 
-#include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "broker/cli/Arguments.h"
+#include "broker/cli/TextFile.h"
 #include "broker/crypto/Csr.h"
 #include "profiles/CsrMatcher.h"
 #include "profiles/JsonText.h"
@@ -62,75 +62,45 @@ struct Options {
     std::vector<std::string> allowedSuffixes;
 };
 
-std::vector<std::string> splitComma(const std::string& text) {
-    std::vector<std::string> out;
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        if (!item.empty()) {
-            out.push_back(item);
-        }
-    }
-    return out;
-}
+const cli::ArgSpec kArgSpec{.valueOptions = {"--template", "--profile", "--csr", "--profiles-dir",
+                                             "--names", "--allowed-suffix"}};
 
 /// Parses options after the subcommand; nullopt (after a message) on a usage error.
 std::optional<Options> parseOptions(int argc, char** argv, int first) {
+    auto args = cli::parseArguments(std::vector<std::string>(argv + first, argv + argc), kArgSpec);
+    if (!args) {
+        std::cerr << "ido template: " << args.problem().detail << "\n";
+        return std::nullopt;
+    }
     Options o;
-    for (int i = first; i < argc; ++i) {
-        const std::string arg = argv[i];
-        auto value = [&]() -> std::optional<std::string> {
-            if (i + 1 >= argc) {
-                std::cerr << "ido template: " << arg << " needs a value\n";
-                return std::nullopt;
-            }
-            return std::string(argv[++i]);
-        };
-        std::optional<std::string> v;
-        if (arg == "--template" || arg == "--profile" || arg == "--csr" ||
-            arg == "--profiles-dir" || arg == "--names" || arg == "--allowed-suffix") {
-            v = value();
-            if (!v) {
-                return std::nullopt;
+    o.positional = args->words;
+    o.templateFile = args->get("--template");
+    o.profile = args->get("--profile");
+    o.csrFile = args->get("--csr");
+    o.profilesDir = args->get("--profiles-dir");
+    if (args->has("--names")) {
+        o.names.emplace();
+        for (const auto& value : args->all("--names")) {
+            for (auto& n : cli::splitList(value)) {
+                o.names->push_back(std::move(n));
             }
         }
-        if (arg == "--template") {
-            o.templateFile = v;
-        } else if (arg == "--profile") {
-            o.profile = v;
-        } else if (arg == "--csr") {
-            o.csrFile = v;
-        } else if (arg == "--profiles-dir") {
-            o.profilesDir = v;
-        } else if (arg == "--names") {
-            auto list = o.names.value_or(std::vector<std::string>{});
-            for (auto& n : splitComma(*v)) {
-                list.push_back(std::move(n));
-            }
-            o.names = std::move(list);
-        } else if (arg == "--allowed-suffix") {
-            for (auto& s : splitComma(*v)) {
-                o.allowedSuffixes.push_back(std::move(s));
-            }
-        } else if (arg.size() > 1 && arg[0] == '-') {
-            std::cerr << "ido template: unknown option " << arg << "\n";
-            return std::nullopt;
-        } else {
-            o.positional.push_back(arg);
+    }
+    for (const auto& value : args->all("--allowed-suffix")) {
+        for (auto& suffix : cli::splitList(value)) {
+            o.allowedSuffixes.push_back(std::move(suffix));
         }
     }
     return o;
 }
 
 std::optional<std::string> readFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        std::cerr << "ido template: cannot read " << path << "\n";
+    auto text = cli::readTextFile(path);
+    if (!text) {
+        std::cerr << "ido template: " << text.problem().detail << "\n";
         return std::nullopt;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return std::move(*text);
 }
 
 ProfileCatalog catalog(const Options& o) {
