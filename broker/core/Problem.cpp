@@ -12,7 +12,7 @@ struct TypeInfo {
     std::string_view title;
 };
 
-// Default statuses follow docs/protocol-decisions.md §1; callers override where a
+// Default statuses follow docs/rfc-digest.md §4.14; callers override where a
 // profile says otherwise (RFC 9115 answers template rejections with 403).
 constexpr std::array kTypes = {
     TypeInfo{ErrorType::accountDoesNotExist, "accountDoesNotExist", 400, "Account does not exist"},
