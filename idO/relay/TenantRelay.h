@@ -52,6 +52,8 @@ struct WorkerContext {
     std::string consumer;
     /// The worker's client for the tenant (made lazily; nullptr until then).
     std::unique_ptr<upstream::AcmeClient>* client = nullptr;
+    /// How the client waits, should anything in it wait (the relay's own steps never
+    /// do: they poll by scheduling a wake-up); interrupted when the service stops.
     std::function<void(std::chrono::milliseconds)> sleep;
     /// Called between steps; the worker extends its claim on the job.
     std::function<void()> heartbeat;
