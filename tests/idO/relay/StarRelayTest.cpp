@@ -112,6 +112,14 @@ public:
                 if (!order) {
                     return http::Response(404).replayNonce(nonce());
                 }
+                if (failFinalizes_ > 0) {
+                    failFinalizes_--;
+                    auto p = acme::Problem::make(acme::ErrorType::serverInternal, "scripted outage",
+                                                 503);
+                    return http::Response::json(503, p.toJson())
+                        .setHeader("Content-Type", "application/problem+json")
+                        .replayNonce(nonce());
+                }
                 finalize_ = payloadOf(*r.body());
                 finalizations_++;
                 order->status = hold_ ? "processing" : "valid";
@@ -145,6 +153,11 @@ public:
     int canceled() {
         std::lock_guard lock(mutex_);
         return canceled_;
+    }
+    /// The next `n` finalize requests are answered 503 (and change nothing).
+    void failFinalizes(int n) {
+        std::lock_guard lock(mutex_);
+        failFinalizes_ = n;
     }
     /// While held, a finalized order stays `processing` (the CA is "issuing").
     void hold(bool on) {
@@ -190,6 +203,7 @@ private:
     json finalize_;
     std::vector<Order> orders_;
     bool hold_ = false;
+    int failFinalizes_ = 0;
     int finalizations_ = 0;
     int canceled_ = 0;
 };
@@ -353,6 +367,36 @@ TEST_F(StarRelayTest, OneWorkerKeepsEveryOrderInFlightWhileTheCaIssues) {
         ASSERT_TRUE(at.ok());
         EXPECT_FALSE(at->has_value()) << "a relayed order leaves the polls set";
     }
+}
+
+TEST_F(StarRelayTest, ACaOutageIsRetriedLaterFromTheScheduleNotInAWorker) {
+    ScriptedStarCa ca(dir_ / "ca-tls", true);
+    ca.failFinalizes(1);
+    startRelay(ca, 1);
+    const auto made = processingStarOrder();
+    const std::string id = made.first;
+    auto* tenant = relay_->tenant("example");
+    ASSERT_NE(tenant, nullptr);
+    // The 503 is recorded and the order waits in `renewals` for the RetryPolicy's time.
+    ASSERT_TRUE(test::pollUntil(
+        [&] {
+            auto p = tenant->state().progress(id);
+            return p.ok() && p->attempts == 1;
+        },
+        10s));
+    auto progress = tenant->state().progress(id);
+    EXPECT_EQ(progress->issue.step, IssueStep::finalizing) << "resumes at the same Order2";
+    EXPECT_NE(progress->lastError.find("scripted outage"), std::string::npos);
+    auto due = tenant->state().dueTime(id);
+    ASSERT_TRUE(due.ok() && due->has_value()) << "a retry waits in renewals";
+    EXPECT_GT(**due, std::chrono::system_clock::now() + 1s) << "after the backoff, not at once";
+    EXPECT_EQ(statusOf(id), "processing");
+
+    EXPECT_TRUE(test::pollUntil([&] { return statusOf(id) == "valid"; }, 30s));
+    EXPECT_EQ(ca.finalizations(), 1) << "one finalize took effect, on the one Order2";
+    progress = tenant->state().progress(id);
+    EXPECT_TRUE(progress->done);
+    EXPECT_EQ(progress->attempts, 0) << "a success resets the count";
 }
 
 }  // namespace
