@@ -18,10 +18,6 @@ bool transientProblem(const acme::Problem& p) {
            p.type == acme::ErrorType::badNonce || p.type == acme::ErrorType::rateLimited;
 }
 
-std::string stepOf(const FieldMap& rec) {
-    return fieldOf(rec, "i_step");
-}
-
 IssueFailure invalidOrder2(const upstream::Order& order) {
     return IssueFailure{Kind::permanent,
                         order.error.value_or(acme::Problem::make(acme::ErrorType::serverInternal,
@@ -62,14 +58,12 @@ IssueFailure Issuance::failure(const acme::Problem& problem) const {
     return f;
 }
 
-std::optional<IssueFailure> Issuance::record(FieldMap& rec, const FieldMap& fields,
-                                             const std::string& step,
-                                             const std::vector<std::string>& remove) {
-    FieldMap all = fields;
-    if (!step.empty()) {
-        all["i_step"] = step;
-    }
-    auto ok = state_.update(orderId_, fence_, all, remove, step.empty() ? "" : "issue-" + step);
+std::optional<IssueFailure> Issuance::record(RelayProgress& progress, IssueStep step,
+                                             const std::string& audit) {
+    RelayProgress next = progress;
+    next.issue.step = step;
+    next.issue.polls = 0;
+    auto ok = state_.save(orderId_, fence_, next, audit);
     if (!ok.ok()) {
         return IssueFailure{Kind::transient, ok.problem(), std::nullopt};
     }
@@ -79,14 +73,9 @@ std::optional<IssueFailure> Issuance::record(FieldMap& rec, const FieldMap& fiel
                                                 "the order's relay lock moved to another worker"),
                             std::nullopt};
     }
-    for (const auto& [k, v] : all) {
-        rec[k] = v;
-    }
-    for (const auto& k : remove) {
-        rec.erase(k);
-    }
-    if (!step.empty()) {
-        crashPoint(step);
+    progress = std::move(next);
+    if (!audit.empty()) {
+        crashPoint(std::string(nameOf(step)));
     }
     if (heartbeat_) {
         heartbeat_();
@@ -94,24 +83,63 @@ std::optional<IssueFailure> Issuance::record(FieldMap& rec, const FieldMap& fiel
     return std::nullopt;
 }
 
-std::optional<IssueFailure> Issuance::authorize(const std::string& url) {
+std::variant<PollLater, IssueFailure> Issuance::pollLater(RelayProgress& progress,
+                                                          const std::string& what) {
+    const int polls = progress.issue.polls + 1;
+    auto at = policy_.nextPoll(polls, client_.lastRetryAfter(), clock_.now());
+    if (!at) {
+        return IssueFailure{
+            Kind::transient,
+            acme::Problem::make(
+                acme::ErrorType::serverInternal,
+                what + " after " + std::to_string(polls) + " looks; trying again later", 504),
+            std::nullopt};
+    }
+    RelayProgress next = progress;
+    next.issue.polls = polls;
+    auto ok = state_.save(orderId_, fence_, next, "");
+    if (!ok.ok()) {
+        return IssueFailure{Kind::transient, ok.problem(), std::nullopt};
+    }
+    if (!*ok) {
+        return IssueFailure{Kind::fenced,
+                            acme::Problem::make(acme::ErrorType::serverInternal,
+                                                "the order's relay lock moved to another worker"),
+                            std::nullopt};
+    }
+    progress = std::move(next);
+    return PollLater{*at};
+}
+
+std::variant<bool, IssueFailure> Issuance::authorize(const std::string& url) {
     auto authz = client_.fetchAuthorization(url);
     if (!authz.ok()) {
         return failure(authz.problem());
     }
+    auto& solvers = tenant_.solvers();
+    const auto* challenge = solvers.choose(*authz);
     if (authz->status == "valid") {
-        return std::nullopt;
+        if (challenge && challenge->status == "valid") {
+            solvers.cleanup(*authz, *challenge, client_);
+        }
+        return false;
     }
     if (authz->status != "pending") {
-        return IssueFailure{
-            Kind::permanent,
-            acme::Problem::make(
-                acme::ErrorType::unauthorized,
-                "the CA's authorization for " + authz->identifier.value + " is " + authz->status,
-                403),
-            std::nullopt};
+        if (challenge) {
+            solvers.cleanup(*authz, *challenge, client_);
+        }
+        acme::Problem p = acme::Problem::make(
+            acme::ErrorType::unauthorized,
+            "the CA's authorization for " + authz->identifier.value + " is " + authz->status, 403);
+        for (const auto& c : authz->challenges) {
+            if (c.error) {
+                p = *c.error;
+                break;
+            }
+        }
+        p.identifier = authz->identifier;
+        return IssueFailure{Kind::permanent, p, std::nullopt};
     }
-    const auto* challenge = tenant_.solvers().choose(*authz);
     if (!challenge) {
         std::string offered;
         for (const auto& c : authz->challenges) {
@@ -125,78 +153,78 @@ std::optional<IssueFailure> Issuance::authorize(const std::string& url) {
                                 400),
             std::nullopt};
     }
-    if (auto presented = tenant_.solvers().present(*authz, *challenge, client_); !presented.ok()) {
-        tenant_.solvers().cleanup(*authz, *challenge, client_);
+    // Presented again at every look while pending: idempotent, and the process that
+    // presented first may have died (an http-01 token lives in its memory).
+    if (auto presented = solvers.present(*authz, *challenge, client_); !presented.ok()) {
+        solvers.cleanup(*authz, *challenge, client_);
         return IssueFailure{Kind::transient, presented.problem(), std::nullopt};
     }
     if (challenge->status == "pending") {
         if (auto answered = client_.respondToChallenge(challenge->url); !answered.ok()) {
-            tenant_.solvers().cleanup(*authz, *challenge, client_);
+            solvers.cleanup(*authz, *challenge, client_);
             return failure(answered.problem());
         }
+        relayLogger().info("challenge answered", {{"order", orderId_},
+                                                  {"identifier", authz->identifier.value},
+                                                  {"challenge", challenge->type}});
     }
-    auto final = client_.pollAuthorization(url, {"valid", "invalid"});
-    tenant_.solvers().cleanup(*authz, *challenge, client_);
-    if (!final.ok()) {
-        return failure(final.problem());
-    }
-    if (final->status != "valid") {
-        acme::Problem p = acme::Problem::make(
-            acme::ErrorType::unauthorized,
-            "the CA could not validate " + final->identifier.value + " (" + challenge->type + ")",
-            403);
-        if (const auto* c = final->challenge(challenge->type); c && c->error) {
-            p = *c->error;
-        }
-        p.identifier = final->identifier;
-        return IssueFailure{Kind::permanent, p, std::nullopt};
-    }
-    relayLogger().info("authorized", {{"order", orderId_},
-                                      {"identifier", final->identifier.value},
-                                      {"challenge", challenge->type}});
-    return std::nullopt;
+    return true;
 }
 
-std::optional<IssueFailure> Issuance::authorizeAll(const upstream::Order& order) {
+std::variant<bool, IssueFailure> Issuance::authorizeAll(const upstream::Order& order) {
+    bool waiting = false;
     for (const auto& url : order.authorizations) {
-        if (auto failed = authorize(url)) {
-            return failed;
+        auto looked = authorize(url);
+        if (auto* f = std::get_if<IssueFailure>(&looked)) {
+            return *f;
         }
+        waiting = waiting || std::get<bool>(looked);
         if (heartbeat_) {
             heartbeat_();
         }
     }
-    return std::nullopt;
+    return waiting;
 }
 
-std::variant<upstream::Order, IssueFailure> Issuance::authorized(const std::string& url) {
+std::variant<std::optional<upstream::Order>, IssueFailure> Issuance::authorized(
+    const std::string& url) {
     auto order = client_.fetchOrder(url);
     if (!order.ok()) {
         return failure(order.problem());
     }
     if (order->status == "pending") {
-        if (auto f = authorizeAll(*order)) {
+        auto looked = authorizeAll(*order);
+        if (auto* f = std::get_if<IssueFailure>(&looked)) {
             return *f;
+        }
+        if (std::get<bool>(looked)) {
+            return std::optional<upstream::Order>{};
         }
         order = client_.fetchOrder(url);
         if (!order.ok()) {
             return failure(order.problem());
         }
+        if (order->status == "pending") {
+            return std::optional<upstream::Order>{};  // the CA has not caught up yet
+        }
     }
     if (order->status == "invalid") {
         return invalidOrder2(*order);
     }
-    return *order;
+    return std::optional<upstream::Order>{std::move(*order)};
 }
 
-IssueResult Issuance::run(const IssueSpec& spec, FieldMap& rec) {
-    const std::string index = std::to_string(spec.index);
-    if (fieldOf(rec, "i_index") != index || stepOf(rec).empty()) {
-        if (auto f = record(rec, {{"i_index", index}}, "new", {"i_order2", "i_pem"})) {
+IssueResult Issuance::run(const IssueSpec& spec, RelayProgress& progress) {
+    if (progress.issue.index != spec.index || progress.issue.step == IssueStep::none) {
+        RelayProgress fresh = progress;
+        fresh.issue = InFlight{};
+        fresh.issue.index = spec.index;
+        progress = fresh;
+        if (auto f = record(progress, IssueStep::fresh, "issue-new")) {
             return *f;
         }
     }
-    if (stepOf(rec) == "new") {
+    if (progress.issue.step == IssueStep::fresh) {
         upstream::NewOrderRequest request;
         request.identifiers = spec.identifiers;
         request.notBefore = spec.notBefore;
@@ -207,32 +235,47 @@ IssueResult Issuance::run(const IssueSpec& spec, FieldMap& rec) {
             return failure(created.problem());
         }
         relayLogger().info("order2 created", {{"order", orderId_}, {"index", spec.index}});
-        if (auto f = record(rec, {{"i_order2", created->url}}, "ordered")) {
+        progress.issue.order2Url = created->url;
+        if (auto f = record(progress, IssueStep::ordered, "issue-ordered")) {
             return *f;
         }
     }
-    const std::string url = fieldOf(rec, "i_order2");
-    if (stepOf(rec) == "ordered") {
+    const std::string url = progress.issue.order2Url;
+    if (progress.issue.step == IssueStep::ordered) {
         auto order = authorized(url);
         if (auto* f = std::get_if<IssueFailure>(&order)) {
             return *f;
         }
-        if (auto f = record(rec, {}, "authorized")) {
+        if (!std::get<std::optional<upstream::Order>>(order)) {
+            auto later = pollLater(progress, "authorizations still pending");
+            if (auto* f = std::get_if<IssueFailure>(&later)) {
+                return *f;
+            }
+            return std::get<PollLater>(later);
+        }
+        if (auto f = record(progress, IssueStep::authorized, "issue-authorized")) {
             return *f;
         }
     }
-    if (stepOf(rec) == "authorized") {
-        if (auto f = record(rec, {}, "finalizing")) {
+    if (progress.issue.step == IssueStep::authorized) {
+        if (auto f = record(progress, IssueStep::finalizing, "issue-finalizing")) {
             return *f;
         }
     }
-    if (stepOf(rec) == "finalizing") {
+    if (progress.issue.step == IssueStep::finalizing) {
         // Authorizations that lapsed since the `authorized` step are solved again.
         auto fetched = authorized(url);
         if (auto* f = std::get_if<IssueFailure>(&fetched)) {
             return *f;
         }
-        const auto* order = &std::get<upstream::Order>(fetched);
+        const auto& order = std::get<std::optional<upstream::Order>>(fetched);
+        if (!order) {
+            auto later = pollLater(progress, "authorizations pending again");
+            if (auto* f = std::get_if<IssueFailure>(&later)) {
+                return *f;
+            }
+            return std::get<PollLater>(later);
+        }
         if (order->status == "ready") {
             // Only a `ready` Order2 has not seen our finalize: exactly one per Order2.
             auto finalized = client_.finalize(order->finalize, spec.csr->der());
@@ -241,14 +284,21 @@ IssueResult Issuance::run(const IssueSpec& spec, FieldMap& rec) {
             }
             relayLogger().info("order2 finalized", {{"order", orderId_}, {"index", spec.index}});
         }
-        if (auto f = record(rec, {}, "finalized")) {
+        if (auto f = record(progress, IssueStep::finalized, "issue-finalized")) {
             return *f;
         }
     }
-    if (stepOf(rec) == "finalized") {
-        auto order = client_.pollOrder(url, {"valid"});
+    if (progress.issue.step == IssueStep::finalized) {
+        auto order = client_.fetchOrder(url);
         if (!order.ok()) {
             return failure(order.problem());
+        }
+        if (order->status == "processing" || order->status == "ready") {
+            auto later = pollLater(progress, "Order2 still " + order->status + " after finalize");
+            if (auto* f = std::get_if<IssueFailure>(&later)) {
+                return *f;
+            }
+            return std::get<PollLater>(later);
         }
         if (order->status != "valid") {
             return IssueFailure{order->status == "invalid" ? Kind::permanent : Kind::transient,
@@ -289,39 +339,41 @@ IssueResult Issuance::run(const IssueSpec& spec, FieldMap& rec) {
             relayLogger().error("certificate refused",
                                 {{"order", orderId_}, {"why", checked.problem().detail}});
             // A new Order2 next time: this one produced a certificate we will not use.
-            (void)record(rec, {}, "new", {"i_order2", "i_pem"});
+            progress.issue.order2Url.clear();
+            (void)record(progress, IssueStep::fresh, "issue-new");
             return IssueFailure{Kind::transient, checked.problem(), std::nullopt};
         }
-        if (auto f = record(rec,
-                            {{"i_pem", chain->pem},
-                             {"i_nb", timeField(checked->front().notBefore())},
-                             {"i_na", timeField(checked->front().notAfter())},
-                             {"i_cert_url", *order->certificate}},
-                            "downloaded")) {
+        progress.issue.pem = chain->pem;
+        progress.issue.notBefore = checked->front().notBefore();
+        progress.issue.notAfter = checked->front().notAfter();
+        progress.issue.certificateUrl = *order->certificate;
+        if (auto f = record(progress, IssueStep::downloaded, "issue-downloaded")) {
             return *f;
         }
     }
-    if (stepOf(rec) == "downloaded") {
+    if (progress.issue.step == IssueStep::downloaded) {
         Issued issued;
         issued.order2Url = url;
-        issued.pem = fieldOf(rec, "i_pem");
-        issued.notBefore = timeFromField(fieldOf(rec, "i_nb"));
-        issued.notAfter = timeFromField(fieldOf(rec, "i_na"));
-        issued.order2.certificate = fieldOf(rec, "i_cert_url");
+        issued.pem = progress.issue.pem;
+        issued.notBefore = progress.issue.notBefore.value_or(TimePoint{});
+        issued.notAfter = progress.issue.notAfter.value_or(TimePoint{});
+        issued.order2.certificate = progress.issue.certificateUrl;
         return issued;
     }
     return IssueFailure{Kind::transient,
                         acme::Problem::make(acme::ErrorType::serverInternal,
-                                            "unknown relay step \"" + stepOf(rec) + "\""),
+                                            "unknown relay step \"" +
+                                                std::string(nameOf(progress.issue.step)) + "\""),
                         std::nullopt};
 }
 
-Result<bool> Issuance::finish(FieldMap& rec) {
-    std::vector<std::string> remove = {"i_step", "i_order2", "i_pem", "i_nb", "i_na", "i_cert_url"};
-    auto ok = state_.update(orderId_, fence_, {}, remove, "");
+Result<bool> Issuance::finish(RelayProgress& progress) {
+    RelayProgress next = progress;
+    next.issue = InFlight{};
+    auto ok = state_.save(orderId_, fence_, next, "");
     LEGATE_TRY(ok);
-    for (const auto& k : remove) {
-        rec.erase(k);
+    if (*ok) {
+        progress = std::move(next);
     }
     return *ok;
 }

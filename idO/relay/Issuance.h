@@ -1,17 +1,27 @@
 #pragma once
 /// One upstream certificate for one Order1 (Order2 of RFC 9115 §2.3.1): new order,
 /// authorizations, finalize with the NDC's CSR byte for byte, poll, download, check —
-/// as a persisted sequence of steps in the order's relay record, each recorded before
-/// the next starts, so that a worker killed anywhere resumes where it stopped:
+/// as a persisted sequence of steps in the order's progress record (RelayProgress), each
+/// recorded before the next starts, so that a worker killed anywhere resumes where it
+/// stopped:
 ///
 ///   new ──newOrder──▶ ordered ──solve──▶ authorized ──▶ finalizing ──POST──▶ finalized
 ///        ──poll, download, check──▶ downloaded
+///
+/// Never waits: where the CA is still working (a challenge being validated, Order2
+/// `processing` after finalize) `run` looks once, records the look, and answers
+/// PollLater with the time to look again (RetryPolicy::nextPoll, never before the CA's
+/// Retry-After); the caller schedules a wake-up and the worker thread moves on.  The
+/// next job for the order resumes from the recorded step.
 ///
 /// Idempotency, step by step:
 ///  * `ordered` is written as soon as the CA answered newOrder: a resumed worker finds
 ///    the Order2 URL and never creates a second Order2 for the same certificate.  (The
 ///    only window left is a crash between the CA's answer and that write, a few
 ///    milliseconds; the orphan Order2 then expires unused at the CA.)
+///  * In `ordered`, each look presents the response again (idempotent; another
+///    process may be the one looking) and tells the CA to validate only a challenge
+///    still `pending`; responses are cleaned up once the authorization is final.
 ///  * `finalizing` is written BEFORE the finalize POST; a resumed worker fetches Order2
 ///    first and POSTs finalize only when it is still `ready`, so the CA sees exactly one
 ///    finalize per Order2, whether the crash came before or after the POST.
@@ -31,7 +41,9 @@
 #include "broker/core/Clock.h"
 #include "broker/core/Problem.h"
 #include "broker/crypto/Csr.h"
+#include "idO/relay/RelayProgress.h"
 #include "idO/relay/RelayState.h"
+#include "idO/relay/RetryPolicy.h"
 #include "idO/relay/UpstreamTenant.h"
 #include "idO/upstream/AcmeClient.h"
 
@@ -69,7 +81,12 @@ struct IssueFailure {
     std::optional<TimePoint> retryAt;  ///< from the CA's Retry-After, when it gave one
 };
 
-using IssueResult = std::variant<Issued, IssueFailure>;
+/// The CA is not done yet: look again at `at` (the look is recorded).
+struct PollLater {
+    TimePoint at;
+};
+
+using IssueResult = std::variant<Issued, PollLater, IssueFailure>;
 
 /// Test hook: when the environment variable LEGATE_RELAY_CRASH_AFTER names a step
 /// ("ordered", "authorized", "finalizing", "finalized", "downloaded", "published"), the
@@ -81,29 +98,39 @@ class Issuance {
 public:
     Issuance(RelayState& state, UpstreamTenant& tenant, upstream::AcmeClient& client,
              std::string orderId, int64_t fence, const Clock& clock,
-             std::function<void()> heartbeat)
+             std::function<void()> heartbeat, RetryPolicy policy = {})
         : state_(state),
           tenant_(tenant),
           client_(client),
           orderId_(std::move(orderId)),
           fence_(fence),
           clock_(clock),
-          heartbeat_(std::move(heartbeat)) {}
+          heartbeat_(std::move(heartbeat)),
+          policy_(policy) {}
 
-    /// Runs (or resumes, from `record`) the steps for `spec`; `record` is kept current.
-    IssueResult run(const IssueSpec& spec, FieldMap& record);
+    /// Runs (or resumes, from `progress`) the steps for `spec` until the certificate is
+    /// there, the CA must be polled later, or something failed; `progress` is kept
+    /// current (and written to Redis at every step).
+    IssueResult run(const IssueSpec& spec, RelayProgress& progress);
 
-    /// Clears the in-flight fields once the caller has used the result.
-    Result<bool> finish(FieldMap& record);
+    /// Clears the in-flight certificate once the caller has used the result.
+    Result<bool> finish(RelayProgress& progress);
 
 private:
-    std::optional<IssueFailure> record(FieldMap& rec, const FieldMap& fields,
-                                       const std::string& step,
-                                       const std::vector<std::string>& remove = {});
-    std::optional<IssueFailure> authorizeAll(const upstream::Order& order);
-    /// Order2 with every authorization solved (fetched again after solving), or why not.
-    std::variant<upstream::Order, IssueFailure> authorized(const std::string& url);
-    std::optional<IssueFailure> authorize(const std::string& url);
+    /// Moves to `step` (resetting the poll count) and writes the record.
+    std::optional<IssueFailure> record(RelayProgress& progress, IssueStep step,
+                                       const std::string& audit);
+    /// Counts a look that found the CA not done, writes it, and says when to look again.
+    std::variant<PollLater, IssueFailure> pollLater(RelayProgress& progress,
+                                                    const std::string& what);
+    /// One look at each authorization of a `pending` Order2: false when all are
+    /// valid, true when one is still being validated, or why not.
+    std::variant<bool, IssueFailure> authorizeAll(const upstream::Order& order);
+    /// Order2 once every authorization is valid (fetched again after solving), nullopt
+    /// when one is still being validated, or why not.
+    std::variant<std::optional<upstream::Order>, IssueFailure> authorized(const std::string& url);
+    /// One look at an authorization: false when valid, true when being validated.
+    std::variant<bool, IssueFailure> authorize(const std::string& url);
     IssueFailure failure(const acme::Problem& problem) const;
 
     RelayState& state_;
@@ -113,6 +140,7 @@ private:
     int64_t fence_;
     const Clock& clock_;
     std::function<void()> heartbeat_;
+    RetryPolicy policy_;
 };
 
 /// The upstream problem as the NDC may see it: type, status and identifiers kept, URLs

@@ -26,6 +26,10 @@ store::PoolOptions poolOptions(const ServeConfig& config) {
     return o;
 }
 
+/// Due polls moved to the stream per tenant per tick: far more than any CA's order
+/// rate, and still a bounded amount of work for one scheduler pass.
+constexpr int64_t kPollsPerTick = 1000;
+
 /// What one worker currently holds, for its heartbeat thread.
 struct Holding {
     std::mutex mutex;
@@ -223,6 +227,13 @@ void RelayService::workerLoop(int index) {
 
 void RelayService::scheduleTenant(TenantRelay& relay,
                                   std::chrono::steady_clock::time_point& lastWarning) {
+    const auto lease = std::chrono::milliseconds(config_.claimIdleMs * 5);
+    // Polls first: looking at the CA again costs no budget, and an order waiting for
+    // its CA should not wait behind renewals too.
+    auto polls = relay.state().moveDuePolls(kPollsPerTick, lease);
+    if (polls.ok() && *polls > 0) {
+        relayLogger().debug("polls due", {{"tenant", relay.tenant()}, {"moved", *polls}});
+    }
     auto due = relay.state().dueCount();
     if (!due.ok() || *due == 0) {
         return;
@@ -251,7 +262,7 @@ void RelayService::scheduleTenant(TenantRelay& relay,
         }
         limit = *granted;
     }
-    auto moved = relay.state().moveDue(limit, std::chrono::milliseconds(config_.claimIdleMs * 5));
+    auto moved = relay.state().moveDue(limit, lease);
     if (moved.ok() && *moved > 0) {
         relayLogger().debug("renewals due", {{"tenant", relay.tenant()}, {"moved", *moved}});
     }

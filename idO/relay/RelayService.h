@@ -7,11 +7,15 @@
 ///    `claim-idle-ms` is claimed back (XAUTOCLAIM) by another.
 ///  * Each worker has a heartbeat thread that, while a job runs, resets the job's idle
 ///    time and extends the order lock it holds.
-///  * One scheduler thread per process moves due wake-ups (renewals, retries) from each
-///    tenant's sorted set to its stream every `tick-ms`: at most `per-tick` per tenant,
-///    oldest due first, and no more than the tenant's upstream budget grants — when
-///    the budget runs short, the ones due longest (closest to expiry) go first, the
-///    rest wait, and a warning plus the `budget_deferred` counter say so.
+///  * A job is one step of one order and never sleeps: where the CA is still working,
+///    the step leaves a wake-up in the tenant's `relay-polls` set and the thread moves on.
+///  * One scheduler thread per process moves due wake-ups from each tenant's sorted
+///    sets to its stream every `tick-ms`: every due poll (up to 1000 per tick, no
+///    budget) as a `poll` job; due renewals and retries as `renew` jobs, at most
+///    `per-tick` per tenant, oldest due first, and no more than the tenant's upstream
+///    budget grants — when the budget runs short, the ones due longest (closest to
+///    expiry) go first, the rest wait, and a warning plus the `budget_deferred`
+///    counter say so.
 
 #include <atomic>
 #include <condition_variable>

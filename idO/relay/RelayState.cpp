@@ -56,16 +56,25 @@ return 1
     return script;
 }
 
-// KEYS: schedule, stream.  ARGV: now ms, limit, lease ms.
+// KEYS: schedule, stream.  ARGV: now ms, limit, lease ms, job kind.
 const store::LuaScript& moveDueScript() {
     static const store::LuaScript script(R"LUA(
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local until_ = tonumber(ARGV[1]) + tonumber(ARGV[3])
 for _, id in ipairs(due) do
   redis.call('ZADD', KEYS[1], until_, id)
-  redis.call('XADD', KEYS[2], '*', 'kind', 'renew', 'order', id, 'at', ARGV[1])
+  redis.call('XADD', KEYS[2], '*', 'kind', ARGV[4], 'order', id, 'at', ARGV[1])
 end
 return #due
+)LUA");
+    return script;
+}
+
+// KEYS: into, out of.  ARGV: due ms, order id.  One set at a time.
+const store::LuaScript& scheduleScript() {
+    static const store::LuaScript script(R"LUA(
+redis.call('ZREM', KEYS[2], ARGV[2])
+return redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 )LUA");
     return script;
 }
@@ -251,17 +260,43 @@ Result<bool> RelayState::update(const std::string& orderId, int64_t token, const
     return reply->asInteger().value_or(0) == 1;
 }
 
-Status RelayState::wakeAt(const std::string& orderId, TimePoint due) {
+Result<RelayProgress> RelayState::progress(const std::string& orderId) {
+    auto fields = record(orderId);
+    LEGATE_TRY(fields);
+    return RelayProgress::parse(*fields);
+}
+
+Result<bool> RelayState::save(const std::string& orderId, int64_t token,
+                              const RelayProgress& progress, const std::string& step) {
+    return update(orderId, token, progress.fields(), progress.absentFields(), step);
+}
+
+Status RelayState::schedule(const std::string& into, const std::string& outOf,
+                            const std::string& orderId, TimePoint due) {
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(due.time_since_epoch()).count();
-    auto reply = checked(pool_.command({"ZADD", keys_.renewals(), std::to_string(ms), orderId}));
+    auto reply = checked(scheduleScript().run(pool_, {into, outOf}, {std::to_string(ms), orderId}));
     LEGATE_TRY(reply);
     return okStatus();
 }
 
+Status RelayState::wakeAt(const std::string& orderId, TimePoint due) {
+    return schedule(keys_.renewals(), keys_.relayPolls(), orderId, due);
+}
+
+Status RelayState::pollAt(const std::string& orderId, TimePoint due) {
+    return schedule(keys_.relayPolls(), keys_.renewals(), orderId, due);
+}
+
 Status RelayState::unschedule(const std::string& orderId) {
-    auto reply = checked(pool_.command({"ZREM", keys_.renewals(), orderId}));
-    LEGATE_TRY(reply);
+    auto replies = pool_.pipeline(
+        {{"ZREM", keys_.renewals(), orderId}, {"ZREM", keys_.relayPolls(), orderId}});
+    LEGATE_TRY(replies);
+    for (const auto& reply : *replies) {
+        if (reply.isError()) {
+            return unexpectedReply("ZREM", reply);
+        }
+    }
     return okStatus();
 }
 
@@ -271,7 +306,19 @@ Result<int64_t> RelayState::moveDue(int64_t limit, std::chrono::milliseconds lea
     }
     auto reply = checked(moveDueScript().run(
         pool_, {keys_.renewals(), keys_.relayStream()},
-        {std::to_string(nowMs()), std::to_string(limit), std::to_string(lease.count())},
+        {std::to_string(nowMs()), std::to_string(limit), std::to_string(lease.count()), "renew"},
+        Retry::Never));
+    LEGATE_TRY(reply);
+    return reply->asInteger().value_or(0);
+}
+
+Result<int64_t> RelayState::moveDuePolls(int64_t limit, std::chrono::milliseconds lease) {
+    if (limit <= 0) {
+        return int64_t{0};
+    }
+    auto reply = checked(moveDueScript().run(
+        pool_, {keys_.relayPolls(), keys_.relayStream()},
+        {std::to_string(nowMs()), std::to_string(limit), std::to_string(lease.count()), "poll"},
         Retry::Never));
     LEGATE_TRY(reply);
     return reply->asInteger().value_or(0);
@@ -291,7 +338,16 @@ Result<int64_t> RelayState::scheduledCount() {
 }
 
 Result<std::optional<TimePoint>> RelayState::dueTime(const std::string& orderId) {
-    auto reply = checked(pool_.command({"ZSCORE", keys_.renewals(), orderId}));
+    return scoreIn(keys_.renewals(), orderId);
+}
+
+Result<std::optional<TimePoint>> RelayState::pollTime(const std::string& orderId) {
+    return scoreIn(keys_.relayPolls(), orderId);
+}
+
+Result<std::optional<TimePoint>> RelayState::scoreIn(const std::string& set,
+                                                     const std::string& orderId) {
+    auto reply = checked(pool_.command({"ZSCORE", set, orderId}));
     LEGATE_TRY(reply);
     auto text = reply->asString();
     if (!text) {
@@ -325,7 +381,8 @@ Result<nlohmann::json> RelayState::status() {
                                    {"ZCOUNT", keys_.renewals(), "-inf", now},
                                    {"ZRANGE", keys_.renewals(), "0", "0", "WITHSCORES"},
                                    {"XLEN", keys_.relayStream()},
-                                   {"XPENDING", keys_.relayStream(), kRelayGroup}});
+                                   {"XPENDING", keys_.relayStream(), kRelayGroup},
+                                   {"ZCARD", keys_.relayPolls()}});
     LEGATE_TRY(replies);
     const auto& r = *replies;
     nlohmann::json counters = nlohmann::json::object();
@@ -336,6 +393,7 @@ Result<nlohmann::json> RelayState::status() {
         {"counters", counters},
         {"renewals",
          {{"scheduled", r[1].asInteger().value_or(0)}, {"due", r[2].asInteger().value_or(0)}}},
+        {"polls", {{"waiting", r[6].asInteger().value_or(0)}}},
         {"jobs",
          {{"stream-length", r[4].asInteger().value_or(0)},
           {"pending", r[5].isArray() && !r[5].elements().empty()

@@ -24,6 +24,7 @@
 #include "broker/core/Result.h"
 #include "broker/log/Logger.h"
 #include "broker/store/RedisPool.h"
+#include "idO/relay/RelayProgress.h"
 #include "idO/state/Records.h"
 #include "idO/state/TenantKeys.h"
 
@@ -82,18 +83,33 @@ public:
     Result<bool> update(const std::string& orderId, int64_t token, const FieldMap& fields,
                         const std::vector<std::string>& remove = {}, const std::string& step = "");
 
+    /// The record, typed (RelayProgress::parse).
+    Result<RelayProgress> progress(const std::string& orderId);
+    /// Replaces the whole record with `progress` (update() with its fields and absent
+    /// fields), with an audit entry naming `step` when not empty.  false when fenced.
+    Result<bool> save(const std::string& orderId, int64_t token, const RelayProgress& progress,
+                      const std::string& step = "");
+
     // ---- the wake-up schedule ----
+    /// An order is in at most one of two sorted sets: `renewals` (new upstream orders:
+    /// the scheduler charges the budget and moves them as `renew` jobs) and `polls`
+    /// (looking at the CA again: moved as `poll` jobs, no budget).  Each call moves it.
     Status wakeAt(const std::string& orderId, TimePoint due);
+    Status pollAt(const std::string& orderId, TimePoint due);
     Status unschedule(const std::string& orderId);
-    /// Moves up to `limit` due orders (oldest due first) to the job stream as `renew`
+    /// Moves up to `limit` due renewals (oldest due first) to the job stream as `renew`
     /// jobs, re-scoring each at now + `lease` (so one whose worker died comes due
     /// again).  Returns how many were moved.
     Result<int64_t> moveDue(int64_t limit, std::chrono::milliseconds lease);
+    /// The same for due polls, as `poll` jobs.
+    Result<int64_t> moveDuePolls(int64_t limit, std::chrono::milliseconds lease);
     /// Orders due now (score <= now) and scheduled in all.
     Result<int64_t> dueCount();
     Result<int64_t> scheduledCount();
-    /// The score of an order in the schedule, if it is there.
+    /// The score of an order in the renewals schedule, if it is there.
     Result<std::optional<TimePoint>> dueTime(const std::string& orderId);
+    /// The score of an order in the polls schedule, if it is there.
+    Result<std::optional<TimePoint>> pollTime(const std::string& orderId);
 
     // ---- the upstream order budget ----
     /// Takes up to `wanted` tokens from the tenant's bucket (`orders` per `period`,
@@ -109,6 +125,9 @@ public:
 
 private:
     Result<std::vector<Job>> jobsOf(const store::RedisReply& entries);
+    Status schedule(const std::string& into, const std::string& outOf, const std::string& orderId,
+                    TimePoint due);
+    Result<std::optional<TimePoint>> scoreIn(const std::string& set, const std::string& orderId);
     int64_t nowMs() const;
 
     store::RedisPool& pool_;

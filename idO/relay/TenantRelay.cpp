@@ -1,16 +1,13 @@
 #include "idO/relay/TenantRelay.h"
 
-#include <algorithm>
-#include <set>
-#include <thread>
-
 #include "broker/core/Time.h"
 #include "broker/crypto/Certificate.h"
 #include "broker/log/Logger.h"
 #include "broker/wire/Base64Url.h"
-#include "idO/star/AutoRenewal.h"
-#include "idO/star/RenewalPlanner.h"
-#include "idO/star/StarSchedule.h"
+#include "idO/relay/NonStarRelay.h"
+#include "idO/relay/OrderContext.h"
+#include "idO/relay/StarEmulation.h"
+#include "idO/relay/StarRelay.h"
 
 namespace legate::ido::relay {
 namespace {
@@ -23,18 +20,6 @@ TenantKeys keysFor(const std::string& tenant) {
         throw std::logic_error(layout.problem().detail);  // names are validated in config
     }
     return TenantKeys(std::move(layout).value());
-}
-
-int64_t intField(const FieldMap& rec, const std::string& name, int64_t fallback) {
-    const auto text = fieldOf(rec, name);
-    if (text.empty()) {
-        return fallback;
-    }
-    try {
-        return std::stoll(text);
-    } catch (const std::exception&) {
-        return fallback;
-    }
 }
 
 /// The order lock, released when the job is done with it.
@@ -75,11 +60,6 @@ TenantRelay::TenantRelay(store::RedisPool& pool, const TenantConfig& config,
       relayState_(pool, keysFor(config.name), clock),
       tenantState_(pool, keysFor(config.name), clock) {}
 
-std::chrono::seconds TenantRelay::backoff(int attempt) {
-    const int shift = std::clamp(attempt, 0, 8);
-    return std::min(std::chrono::seconds(2) * (1 << shift), std::chrono::seconds(900));
-}
-
 Result<upstream::AcmeClient*> TenantRelay::client(WorkerContext& worker) {
     if (!*worker.client) {
         auto made = upstream_->newClient(worker.sleep);
@@ -90,33 +70,38 @@ Result<upstream::AcmeClient*> TenantRelay::client(WorkerContext& worker) {
 }
 
 Status TenantRelay::handle(const Job& job, WorkerContext& worker) {
-    if (job.kind == "finalize" || job.kind == "renew") {
-        return advance(job.order, job.kind, worker);
-    }
-    if (job.kind == "cancel") {
-        return stopOrder(job.order, worker);
-    }
-    if (job.kind == "terminate") {
-        return terminate(job.delegation, worker);
-    }
-    if (job.kind == "delegation-created") {
-        return delegationCreated(job.delegation);
+    const auto kind = jobKindOf(job.kind);
+    switch (kind) {
+        case JobKind::finalize:
+        case JobKind::renew:
+        case JobKind::poll:
+            return advance(job.order, kind, worker);
+        case JobKind::cancel:
+            return stopOrder(job.order, worker);
+        case JobKind::terminate:
+            return terminate(job.delegation, worker);
+        case JobKind::delegationCreated:
+            return delegationCreated(job.delegation);
+        case JobKind::unknown:
+            break;
     }
     relayLogger().warn("unknown relay job ignored", {{"tenant", tenant_}, {"kind", job.kind}});
     return okStatus();
 }
 
-Status TenantRelay::handleFailure(const OrderRecord& order, FieldMap& rec, int64_t token,
+Status TenantRelay::handleFailure(const OrderRecord& order, RelayProgress& progress, int64_t token,
                                   const IssueFailure& failure) {
     if (failure.kind == Kind::fenced) {
         relayLogger().warn("fenced off", {{"order", order.id}});
         return okStatus();
     }
-    const int attempts = static_cast<int>(intField(rec, "attempts", 0)) + 1;
+    const int attempts = progress.attempts + 1;
     const bool first = order.status == "processing";
-    const bool giveUp = failure.kind == Kind::permanent || (first && attempts >= kMaxFirstAttempts);
-    relayState_.count(giveUp && first ? "orders_failed" : "retries");
-    if (giveUp && first) {
+    const bool permanent = failure.kind == Kind::permanent;
+    const auto decision =
+        policy_.afterFailure(attempts, permanent, first, failure.retryAt, clock_.now());
+    relayState_.count(decision.giveUp ? "orders_failed" : "retries");
+    if (decision.giveUp) {
         auto problem = scrubbed(failure.problem);
         relayLogger().error("order failed upstream", {{"tenant", tenant_},
                                                       {"order", order.id},
@@ -125,41 +110,57 @@ Status TenantRelay::handleFailure(const OrderRecord& order, FieldMap& rec, int64
                                                       {"attempts", attempts}});
         auto failed = tenantState_.failOrder(order.id, problem);
         LEGATE_TRY(failed);
-        (void)relayState_.update(
-            order.id, token, {{"done", "1"}, {"attempts", std::to_string(attempts)}}, {}, "failed");
+        progress.done = true;
+        progress.attempts = attempts;
+        (void)relayState_.save(order.id, token, progress, "failed");
         return relayState_.unschedule(order.id);
     }
-    auto wait = backoff(attempts);
-    TimePoint due = clock_.now() + wait;
-    if (failure.retryAt && *failure.retryAt > due) {
-        due = *failure.retryAt;
+    relayLogger().warn(
+        permanent ? "renewal refused by the CA, retrying" : "upstream trouble, retrying",
+        {{"tenant", tenant_},
+         {"order", order.id},
+         {"detail", failure.problem.detail},
+         {"attempt", attempts},
+         {"retry_at", toRfc3339(decision.due)}});
+    progress.attempts = attempts;
+    progress.lastError = failure.problem.detail;
+    progress.issue.polls = 0;
+    if (permanent) {
+        // That Order2 is dead: a new one next time, for the same certificate.
+        const auto index = progress.issue.index;
+        progress.issue = InFlight{};
+        progress.issue.step = IssueStep::fresh;
+        progress.issue.index = index;
     }
-    relayLogger().warn(failure.kind == Kind::permanent ? "renewal refused by the CA, retrying"
-                                                       : "upstream trouble, retrying",
-                       {{"tenant", tenant_},
-                        {"order", order.id},
-                        {"detail", failure.problem.detail},
-                        {"attempt", attempts},
-                        {"retry_at", toRfc3339(due)}});
-    std::vector<std::string> remove;
-    FieldMap fields = {{"attempts", std::to_string(attempts)},
-                       {"last_error", failure.problem.detail}};
-    if (failure.kind == Kind::permanent) {
-        fields["i_step"] = "new";  // that Order2 is dead: a new one next time
-        remove = {"i_order2", "i_pem"};
-    }
-    (void)relayState_.update(order.id, token, fields, remove, "");
-    return relayState_.wakeAt(order.id, due);
+    (void)relayState_.save(order.id, token, progress);
+    return relayState_.wakeAt(order.id, decision.due);
 }
 
-Status TenantRelay::advance(const std::string& orderId, const std::string& jobKind,
-                            WorkerContext& worker) {
+Status TenantRelay::apply(const OrderRecord& order, RelayProgress& progress, int64_t token,
+                          const StepOutcome& outcome) {
+    switch (outcome.kind) {
+        case StepOutcome::Kind::done:
+            return relayState_.unschedule(order.id);
+        case StepOutcome::Kind::renewAt:
+            return relayState_.wakeAt(order.id, outcome.at);
+        case StepOutcome::Kind::pollAt:
+            return relayState_.pollAt(order.id, outcome.at);
+        case StepOutcome::Kind::failed:
+            return handleFailure(order, progress, token, outcome.failure);
+        case StepOutcome::Kind::deferred:
+            return okStatus();
+    }
+    return okStatus();
+}
+
+Status TenantRelay::advance(const std::string& orderId, JobKind kind, WorkerContext& worker) {
     const auto ttl = std::chrono::milliseconds(relayConfig_.claimIdleMs);
     auto token = relayState_.lock(orderId, ttl);
     LEGATE_TRY(token);
     if (!*token) {
-        // Someone else is working on it; look again once their lease could have lapsed.
-        return relayState_.wakeAt(orderId, clock_.now() + ttl);
+        // Someone else is working on it; look again once their lease could have lapsed
+        // (a poll: this costs no upstream order).
+        return relayState_.pollAt(orderId, clock_.now() + ttl);
     }
     HeldLock held(relayState_, worker, orderId, **token);
 
@@ -171,54 +172,61 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
     if ((*order)->status == "ready") {
         return okStatus();
     }
-    auto rec = relayState_.record(orderId);
-    LEGATE_TRY(rec);
-    if (fieldOf(*rec, "done") == "1") {
+    auto progress = relayState_.progress(orderId);
+    if (!progress.ok()) {
+        relayLogger().error(
+            "unreadable relay progress record",
+            {{"tenant", tenant_}, {"order", orderId}, {"detail", progress.problem().detail}});
+        return progress.problem();
+    }
+    if (progress->done) {
         return relayState_.unschedule(orderId);
     }
+    const auto& o = **order;
+    auto& p = *progress;
 
     auto acme = client(worker);
     if (!acme.ok()) {
-        return handleFailure(**order, *rec, held.token(),
+        return handleFailure(o, p, held.token(),
                              IssueFailure{Kind::transient, acme.problem(), std::nullopt});
     }
     auto caps = (*acme)->capabilities();
     if (!caps.ok()) {
-        return handleFailure(**order, *rec, held.token(),
+        return handleFailure(o, p, held.token(),
                              IssueFailure{Kind::transient, caps.problem(), std::nullopt});
     }
 
-    std::string mode = fieldOf(*rec, "mode");
-    if (mode.empty()) {
-        if (!(*order)->star()) {
-            mode = "relay";
+    if (p.mode == RelayMode::unchosen) {
+        if (!o.star()) {
+            p.mode = RelayMode::relay;
         } else if (upstream_->config().mode == "auto" && caps->autoRenewal &&
                    caps->autoRenewal->allowCertificateGet) {
-            mode = "star-relay";
+            p.mode = RelayMode::starRelay;
         } else {
-            mode = "emulate";
+            p.mode = RelayMode::emulate;
         }
-        auto ok = relayState_.update(orderId, held.token(), {{"mode", mode}}, {}, "mode-" + mode);
-        LEGATE_TRY(ok);
+        const std::string mode(nameOf(p.mode));
+        LEGATE_TRY(relayState_.save(orderId, held.token(), p, "mode-" + mode));
         relayLogger().info("relay mode chosen",
                            {{"tenant", tenant_}, {"order", orderId}, {"mode", mode}});
     }
 
-    auto csrDer = wire::base64UrlDecode((*order)->csr);
+    auto csrDer = wire::base64UrlDecode(o.csr);
     if (!csrDer.ok()) {
-        return handleFailure(**order, *rec, held.token(),
+        return handleFailure(o, p, held.token(),
                              IssueFailure{Kind::permanent, csrDer.problem(), std::nullopt});
     }
     auto csr = crypto::Csr::fromDer(*csrDer);
     if (!csr.ok()) {
-        return handleFailure(**order, *rec, held.token(),
+        return handleFailure(o, p, held.token(),
                              IssueFailure{Kind::permanent, csr.problem(), std::nullopt});
     }
 
     const auto& budget = upstream_->config().budget;
-    auto budgetAllows = [&]() -> Result<bool> {
-        // Renewals were paid for by the scheduler; everything else pays here.
-        if (!budget.enabled() || jobKind == "renew" || fieldOf(*rec, "i_step") != "") {
+    auto takeBudget = [&]() -> Result<bool> {
+        // Renewals were paid for by the scheduler, and an Order2 in flight was paid
+        // for when it was created; everything else pays here.
+        if (!budget.enabled() || kind == JobKind::renew || p.issue.step != IssueStep::none) {
             return true;
         }
         auto granted =
@@ -235,225 +243,37 @@ Status TenantRelay::advance(const std::string& orderId, const std::string& jobKi
     };
 
     Issuance issuance(relayState_, *upstream_, **acme, orderId, held.token(), clock_,
-                      worker.heartbeat);
+                      worker.heartbeat, policy_);
+    OrderContext context{tenant_,      o,
+                         *csr,         p,
+                         held.token(), **acme,
+                         *caps,        *upstream_,
+                         relayState_,  tenantState_,
+                         clock_,       issuance,
+                         takeBudget,   [this, &o] { installCnames(o.delegationId); }};
 
-    if (mode == "relay") {
-        auto allowed = budgetAllows();
-        LEGATE_TRY(allowed);
-        if (!*allowed) {
-            return okStatus();
-        }
-        IssueSpec spec;
-        spec.index = 0;
-        spec.identifiers = (*order)->identifiers;
-        spec.notBefore = (*order)->notBefore;
-        spec.notAfter = (*order)->notAfter;
-        spec.csr = &*csr;
-        const bool caGet = caps->allowCertificateGet && (*order)->allowCertificateGet;
-        if (caGet) {
-            spec.extra = {{"allow-certificate-get", true}};
-        }
-        auto result = issuance.run(spec, *rec);
-        if (auto* f = std::get_if<IssueFailure>(&result)) {
-            return handleFailure(**order, *rec, held.token(), *f);
-        }
-        const auto& issued = std::get<Issued>(result);
-        auto published = tenantState_.publishCertificate(
-            (*order)->certToken, issued.pem, issued.notBefore, issued.notAfter, std::nullopt);
-        LEGATE_TRY(published);
-        if (caGet && issued.order2.certificate) {
-            LEGATE_TRY(tenantState_.relayValid(orderId, *issued.order2.certificate));
-        }
-        crashPoint("published");
-        relayState_.count("certificates_issued");
-        LEGATE_TRY(issuance.finish(*rec));
-        LEGATE_TRY(relayState_.update(orderId, held.token(),
-                                      {{"obtained", "0"}, {"done", "1"}, {"attempts", "0"}}, {},
-                                      "published"));
-        installCnames((*order)->delegationId);
-        relayLogger().info("certificate relayed", {{"tenant", tenant_}, {"order", orderId}});
-        return relayState_.unschedule(orderId);
+    Result<StepOutcome> outcome = StepOutcome::finished();
+    switch (p.mode) {
+        case RelayMode::relay:
+            outcome = NonStarRelay::step(context);
+            break;
+        case RelayMode::starRelay:
+            outcome = StarRelay::step(context);
+            break;
+        case RelayMode::emulate:
+        case RelayMode::unchosen:
+            outcome = StarEmulation::step(context);
+            break;
     }
-
-    if (mode == "star-relay") {
-        auto allowed = budgetAllows();
-        LEGATE_TRY(allowed);
-        if (!*allowed) {
-            return okStatus();
-        }
-        IssueSpec spec;
-        spec.identifiers = (*order)->identifiers;
-        spec.csr = &*csr;
-        spec.download = false;
-        nlohmann::json autoRenewal = (*order)->autoRenewal;
-        autoRenewal["allow-certificate-get"] = true;
-        spec.extra = {{"auto-renewal", autoRenewal}};
-        auto result = issuance.run(spec, *rec);
-        if (auto* f = std::get_if<IssueFailure>(&result)) {
-            return handleFailure(**order, *rec, held.token(), *f);
-        }
-        const auto& issued = std::get<Issued>(result);
-        // Digest A24: Order2 must reflect what we asked, or the NDC would be told of a
-        // STAR certificate the CA does not promise to renew or to serve without auth.
-        const auto& reflected = issued.order2.raw.value("auto-renewal", nlohmann::json());
-        const bool ok = reflected.is_object() &&
-                        reflected.value("allow-certificate-get", false) == true &&
-                        issued.order2.starCertificate.has_value();
-        if (!ok) {
-            auto c = (*acme)->cancelOrder(issued.order2Url);
-            (void)c;
-            return handleFailure(
-                **order, *rec, held.token(),
-                IssueFailure{Kind::permanent,
-                             acme::Problem::make(acme::ErrorType::serverInternal,
-                                                 "the CA did not honour auto-renewal with "
-                                                 "allow-certificate-get in Order2",
-                                                 502),
-                             std::nullopt});
-        }
-        LEGATE_TRY(tenantState_.relayValid(orderId, *issued.order2.starCertificate));
-        crashPoint("published");
-        relayState_.count("certificates_issued");
-        LEGATE_TRY(issuance.finish(*rec));
-        LEGATE_TRY(relayState_.update(
-            orderId, held.token(),
-            {{"star_order2", issued.order2Url}, {"done", "1"}, {"attempts", "0"}}, {},
-            "star-relayed"));
-        installCnames((*order)->delegationId);
-        relayLogger().info("STAR order relayed", {{"tenant", tenant_}, {"order", orderId}});
-        return relayState_.unschedule(orderId);
-    }
-
-    // ---- STAR emulation ----
-    auto settings = star::AutoRenewal::fromJson((*order)->autoRenewal);
-    if (!settings.ok()) {
-        return handleFailure(**order, *rec, held.token(),
-                             IssueFailure{Kind::permanent, settings.problem(), std::nullopt});
-    }
-    const auto& renewal = upstream_->config().renewal;
-    star::StarScheduleOptions options;
-    options.paddingFactor = renewal.paddingPercent / 100.0;
-    options.leadTime = Seconds(renewal.leadTimeSeconds);
-    if (fieldOf(*rec, "anchor").empty()) {
-        LEGATE_TRY(relayState_.update(orderId, held.token(), {{"anchor", timeField(clock_.now())}},
-                                      {}, "anchored"));
-        (*rec)["anchor"] = timeField(clock_.now());
-    }
-    auto schedule =
-        star::StarSchedule::create(*settings, timeFromField(fieldOf(*rec, "anchor")), options);
-    if (!schedule.ok()) {
-        return handleFailure(**order, *rec, held.token(),
-                             IssueFailure{Kind::permanent, schedule.problem(), std::nullopt});
-    }
-    star::RenewalPlannerOptions plannerOptions;
-    plannerOptions.maxJitter = Seconds(renewal.maxJitterSeconds);
-    if (renewal.maxJitterSeconds > 0) {
-        plannerOptions.jitter =
-            star::RenewalPlanner::hashedJitter(std::hash<std::string>{}(orderId));
-    }
-    const star::RenewalPlanner planner(plannerOptions);
-
-    for (int round = 0; round < 4; ++round) {
-        std::optional<star::StarWindow> window;
-        const int64_t obtained = intField(*rec, "obtained", -1);
-        const auto inFlight = fieldOf(*rec, "i_step");
-        if (!inFlight.empty() && inFlight != "new") {
-            window = schedule->window(static_cast<size_t>(intField(*rec, "i_index", 0)));
-        }
-        if (!window) {
-            std::set<std::size_t> have;
-            if (obtained >= 0) {
-                have.insert(static_cast<size_t>(obtained));
-            }
-            auto decision = planner.next(*schedule, have, clock_.now());
-            if (decision.action == star::RenewalDecision::Action::done) {
-                LEGATE_TRY(relayState_.update(orderId, held.token(), {{"done", "1"}}, {},
-                                              "emulation-done"));
-                relayLogger().info(
-                    "STAR emulation finished",
-                    {{"tenant", tenant_}, {"order", orderId}, {"why", decision.reason}});
-                return relayState_.unschedule(orderId);
-            }
-            if (decision.action == star::RenewalDecision::Action::wait) {
-                return relayState_.wakeAt(orderId, *decision.wakeAt);
-            }
-            if (decision.rebased) {
-                // Persist the new anchor before ordering, so the validity requested and
-                // the schedule later renewals follow agree (docs/star-emulation.md).
-                const auto anchor = timeField(decision.rebased->firstIssuance());
-                LEGATE_TRY(relayState_.update(orderId, held.token(), {{"anchor", anchor}}, {},
-                                              "re-anchored"));
-                (*rec)["anchor"] = anchor;
-                schedule = *decision.rebased;
-            }
-            window = decision.window;
-            auto allowed = budgetAllows();
-            LEGATE_TRY(allowed);
-            if (!*allowed) {
-                return okStatus();
-            }
-        }
-        IssueSpec spec;
-        spec.index = window->index;
-        spec.identifiers = (*order)->identifiers;
-        spec.notBefore = window->notBefore;
-        spec.notAfter = window->notAfter;
-        spec.csr = &*csr;
-        const auto started = std::chrono::steady_clock::now();
-        auto result = issuance.run(spec, *rec);
-        if (auto* f = std::get_if<IssueFailure>(&result)) {
-            return handleFailure(**order, *rec, held.token(), *f);
-        }
-        const auto& issued = std::get<Issued>(result);
-        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::steady_clock::now() - started)
-                              .count();
-        auto next = schedule->window(window->index + 1);
-        std::optional<TimePoint> nextPublication;
-        if (next) {
-            nextPublication = next->currentFrom;
-        }
-        std::optional<TimePoint> from;
-        if (window->index > 0) {
-            from = window->currentFrom;
-        }
-        auto published =
-            tenantState_.publishCertificate((*order)->certToken, issued.pem, issued.notBefore,
-                                            issued.notAfter, nextPublication, from);
-        LEGATE_TRY(published);
-        if (!published->ok()) {
-            // Canceled or ended meanwhile: stop here.
-            LEGATE_TRY(relayState_.update(orderId, held.token(), {{"done", "1"}}, {}, "stopped"));
-            return relayState_.unschedule(orderId);
-        }
-        crashPoint("published");
-        relayState_.count("certificates_issued");
-        LEGATE_TRY(issuance.finish(*rec));
-        const auto index = std::to_string(window->index);
-        LEGATE_TRY(relayState_.update(orderId, held.token(),
-                                      {{"obtained", index}, {"attempts", "0"}}, {"last_error"},
-                                      "published-" + index));
-        (*rec)["obtained"] = index;
-        relayLogger().info("STAR certificate published",
-                           {{"tenant", tenant_},
-                            {"order", orderId},
-                            {"index", window->index},
-                            {"not_before", toRfc3339(issued.notBefore)},
-                            {"not_after", toRfc3339(issued.notAfter)},
-                            {"current_from", toRfc3339(window->currentFrom)},
-                            {"took_ms", took}});
-        if (window->index == 0 || obtained < 0) {
-            installCnames((*order)->delegationId);
-        }
-    }
-    return relayState_.wakeAt(orderId, clock_.now());
+    LEGATE_TRY(outcome);
+    return apply(o, p, held.token(), *outcome);
 }
 
 Status TenantRelay::stopOrder(const std::string& orderId, WorkerContext& worker) {
     LEGATE_TRY(relayState_.unschedule(orderId));
-    auto rec = relayState_.record(orderId);
-    LEGATE_TRY(rec);
-    const auto starOrder2 = fieldOf(*rec, "star_order2");
+    auto progress = relayState_.progress(orderId);
+    LEGATE_TRY(progress);
+    const auto starOrder2 = progress->starOrder2;
     const bool revoke = upstream_->config().revokeOnTermination;
     if (starOrder2.empty() && !revoke) {
         return okStatus();

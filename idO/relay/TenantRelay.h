@@ -1,9 +1,14 @@
 #pragma once
 /// The relay of one tenant: what each job of its relay stream means (docs/upstream.md).
 ///
-///  * `finalize` / `renew` (an Order1): advance it — choose the mode once and record it,
-///    then obtain what is due from the CA (Issuance) and publish it, or mirror the CA's
-///    refusal into Order1, or schedule the next wake-up.
+///  * `finalize` / `renew` / `poll` (an Order1): advance it by one step — lock it, read
+///    its typed progress (RelayProgress), choose the mode once and record it, then let
+///    the mode's unit (NonStarRelay, StarRelay, StarEmulation) do what is due, and turn
+///    its StepOutcome into Redis: done, a wake-up (`renewals` for a new upstream order,
+///    `polls` while the CA works), or the RetryPolicy's verdict on a failure (retry
+///    later, or mirror the CA's refusal into Order1).  Nothing here ever sleeps: a
+///    worker thread does one step and returns, so orders in flight do not depend on
+///    the number of threads.
 ///  * `cancel` (an Order1 the NDC canceled) and `terminate` (a delegation the IdO ended):
 ///    STAR relay → POST canceled to Order2; emulation → no more renewals (publication
 ///    already answers autoRenewalCanceled); optionally revoke the current certificate;
@@ -33,7 +38,10 @@
 #include "broker/store/RedisPool.h"
 #include "idO/config/ServeConfig.h"
 #include "idO/relay/Issuance.h"
+#include "idO/relay/RelayProgress.h"
 #include "idO/relay/RelayState.h"
+#include "idO/relay/RetryPolicy.h"
+#include "idO/relay/StepOutcome.h"
 #include "idO/relay/UpstreamTenant.h"
 #include "idO/state/TenantState.h"
 
@@ -44,6 +52,8 @@ struct WorkerContext {
     std::string consumer;
     /// The worker's client for the tenant (made lazily; nullptr until then).
     std::unique_ptr<upstream::AcmeClient>* client = nullptr;
+    /// How the client waits, should anything in it wait (the relay's own steps never
+    /// do: they poll by scheduling a wake-up); interrupted when the service stops.
     std::function<void(std::chrono::milliseconds)> sleep;
     /// Called between steps; the worker extends its claim on the job.
     std::function<void()> heartbeat;
@@ -66,25 +76,26 @@ public:
     /// back); deferring work to later (the wake-up schedule) counts as done.
     Status handle(const Job& job, WorkerContext& worker);
 
-    /// First attempt's wait after a transient failure; doubles per attempt to a cap.
-    static std::chrono::seconds backoff(int attempt);
-    /// First certificates give up (Order1 invalid) after this many transient failures.
-    static constexpr int kMaxFirstAttempts = 6;
+    const RetryPolicy& retryPolicy() const { return policy_; }
 
 private:
-    Status advance(const std::string& orderId, const std::string& jobKind, WorkerContext& worker);
+    Status advance(const std::string& orderId, JobKind kind, WorkerContext& worker);
+    /// Makes Redis say what `outcome` means for the order.
+    Status apply(const OrderRecord& order, RelayProgress& progress, int64_t token,
+                 const StepOutcome& outcome);
     Status stopOrder(const std::string& orderId, WorkerContext& worker);
     Status terminate(const std::string& delegationId, WorkerContext& worker);
     Status delegationCreated(const std::string& delegationId);
 
     Result<upstream::AcmeClient*> client(WorkerContext& worker);
-    Status handleFailure(const OrderRecord& order, FieldMap& rec, int64_t token,
+    Status handleFailure(const OrderRecord& order, RelayProgress& progress, int64_t token,
                          const IssueFailure& failure);
     void installCnames(const std::string& delegationId);
 
     std::string tenant_;
     RelayConfig relayConfig_;
     const Clock& clock_;
+    RetryPolicy policy_;
     std::unique_ptr<UpstreamTenant> upstream_;
     RelayState relayState_;
     TenantState tenantState_;

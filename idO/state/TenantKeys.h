@@ -52,6 +52,9 @@ public:
     }
     /// STAR emulation renewals due, scored by due time in ms (idO/relay).
     std::string renewals() const { return part("renewals"); }
+    /// Orders whose relay waits for the CA (a poll), scored by when to look again in ms;
+    /// never charged to the upstream budget (idO/relay).
+    std::string relayPolls() const { return part("relay-polls"); }
     /// The per-order relay lock and the tenant's fencing counter.
     std::string relayLock(std::string_view orderId) const {
         return part("lock:" + std::string(orderId));

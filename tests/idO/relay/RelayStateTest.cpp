@@ -101,5 +101,67 @@ TEST_F(RelayStateTest, TheBudgetGrantsNoMoreThanItsRate) {
     EXPECT_EQ(*state_->takeBudget(50, 10, 100s), 10) << "never more than the bucket holds";
 }
 
+TEST_F(RelayStateTest, AnOrderWaitsInOneScheduleAtATimeAndPollsComeBackAsPollJobs) {
+    ASSERT_TRUE(state_->ensureGroup().ok());
+    const auto now = clock_.now();
+    ASSERT_TRUE(state_->wakeAt("o1", now + 60s).ok());
+    ASSERT_TRUE(state_->pollAt("o1", now - 1s).ok());
+    EXPECT_FALSE(state_->dueTime("o1")->has_value()) << "a poll replaces the renewal wake-up";
+    EXPECT_EQ(*state_->pollTime("o1"), now - 1s);
+    EXPECT_EQ(*state_->dueCount(), 0) << "polls are not renewals: the budget never sees them";
+
+    EXPECT_EQ(*state_->moveDuePolls(10, 5min), 1);
+    auto jobs = state_->readJobs("w1", 10, 10ms);
+    ASSERT_TRUE(jobs.ok());
+    ASSERT_EQ(jobs->size(), 1u);
+    EXPECT_EQ((*jobs)[0].kind, "poll");
+    EXPECT_EQ((*jobs)[0].order, "o1");
+    EXPECT_EQ(*state_->pollTime("o1"), now + 5min) << "leased, in case its worker dies";
+    EXPECT_EQ(*state_->moveDuePolls(10, 5min), 0);
+
+    ASSERT_TRUE(state_->wakeAt("o1", now + 60s).ok());
+    EXPECT_FALSE(state_->pollTime("o1")->has_value()) << "a renewal replaces the poll";
+    ASSERT_TRUE(state_->pollAt("o2", now).ok());
+    ASSERT_TRUE(state_->unschedule("o1").ok());
+    ASSERT_TRUE(state_->unschedule("o2").ok());
+    EXPECT_EQ(*state_->scheduledCount(), 0);
+    EXPECT_FALSE(state_->pollTime("o2")->has_value()) << "unschedule empties both";
+    EXPECT_EQ(state_->status()->at("polls").at("waiting"), 0);
+}
+
+TEST_F(RelayStateTest, SavingProgressReplacesTheRecordAndIsFenced) {
+    auto token = state_->lock("o1", 10s);
+    ASSERT_TRUE(token.ok() && token->has_value());
+    RelayProgress p;
+    p.mode = RelayMode::emulate;
+    p.issue.step = IssueStep::downloaded;
+    p.issue.order2Url = "https://ca.example/order/1";
+    p.issue.pem = "PEM";
+    ASSERT_TRUE(*state_->save("o1", **token, p, "issue-downloaded"));
+    auto read = state_->progress("o1");
+    ASSERT_TRUE(read.ok()) << read.problem().detail;
+    EXPECT_EQ(read->fields(), p.fields());
+
+    // The certificate published: the in-flight fields go, in the same write.
+    p.issue = InFlight{};
+    p.obtained = 0;
+    ASSERT_TRUE(*state_->save("o1", **token, p, "published-0"));
+    auto record = state_->record("o1");
+    EXPECT_EQ(record->count("i_pem"), 0u);
+    EXPECT_EQ(record->count("i_order2"), 0u);
+    EXPECT_EQ(record->at("obtained"), "0");
+
+    // Someone else's token writes nothing.
+    p.done = true;
+    EXPECT_FALSE(*state_->save("o1", **token + 1, p, "stolen"));
+    EXPECT_FALSE(state_->progress("o1")->done);
+
+    // A record no version wrote is a Problem, not a guess.
+    ASSERT_TRUE(*state_->update("o1", **token, {{"i_step", "teleported"}}));
+    auto bad = state_->progress("o1");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.problem().detail.find("i_step"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace legate::ido::relay

@@ -83,28 +83,48 @@ public:
         router->add("POST", "/new-order", [this](http::Request& r) -> Result<http::Response> {
             std::lock_guard lock(mutex_);
             newOrder_ = payloadOf(*r.body());
-            status_ = "ready";
-            return http::Response::json(201, orderJson())
-                .location(server_->baseUrl() + "/order/1")
+            orders_.push_back(Order{newOrder_, "ready"});
+            const auto id = std::to_string(orders_.size());
+            return http::Response::json(201, orderJson(id))
+                .location(server_->baseUrl() + "/order/" + id)
                 .replayNonce(nonce());
         });
-        router->add("POST", "/order/1", [this](http::Request& r) -> Result<http::Response> {
+        router->add("POST", "/order/{id}", [this](http::Request& r) -> Result<http::Response> {
             std::lock_guard lock(mutex_);
+            auto* order = find(r.param("id"));
+            if (!order) {
+                return http::Response(404).replayNonce(nonce());
+            }
             auto payload = payloadOf(*r.body());
             if (payload.value("status", "") == "canceled") {
-                status_ = "canceled";
+                order->status = "canceled";
                 canceled_++;
             }
-            return http::Response::json(200, orderJson()).replayNonce(nonce());
+            if (order->status == "processing" && !hold_) {
+                order->status = "valid";
+            }
+            return http::Response::json(200, orderJson(r.param("id"))).replayNonce(nonce());
         });
-        router->add("POST", "/order/1/finalize",
-                    [this](http::Request& r) -> Result<http::Response> {
-                        std::lock_guard lock(mutex_);
-                        finalize_ = payloadOf(*r.body());
-                        finalizations_++;
-                        status_ = "valid";
-                        return http::Response::json(200, orderJson()).replayNonce(nonce());
-                    });
+        router->add(
+            "POST", "/order/{id}/finalize", [this](http::Request& r) -> Result<http::Response> {
+                std::lock_guard lock(mutex_);
+                auto* order = find(r.param("id"));
+                if (!order) {
+                    return http::Response(404).replayNonce(nonce());
+                }
+                if (failFinalizes_ > 0) {
+                    failFinalizes_--;
+                    auto p = acme::Problem::make(acme::ErrorType::serverInternal, "scripted outage",
+                                                 503);
+                    return http::Response::json(503, p.toJson())
+                        .setHeader("Content-Type", "application/problem+json")
+                        .replayNonce(nonce());
+                }
+                finalize_ = payloadOf(*r.body());
+                finalizations_++;
+                order->status = hold_ ? "processing" : "valid";
+                return http::Response::json(200, orderJson(r.param("id"))).replayNonce(nonce());
+            });
         http::ServerOptions options;
         options.host = "127.0.0.1";
         options.port = 0;
@@ -113,7 +133,9 @@ public:
     }
 
     std::string directoryUrl() const { return server_->baseUrl() + "/dir"; }
-    std::string starUrl() const { return server_->baseUrl() + "/star/1"; }
+    std::string starUrl(int order = 1) const {
+        return server_->baseUrl() + "/star/" + std::to_string(order);
+    }
     const std::filesystem::path& caFile() const { return caFile_; }
 
     json newOrder() {
@@ -132,20 +154,41 @@ public:
         std::lock_guard lock(mutex_);
         return canceled_;
     }
+    /// The next `n` finalize requests are answered 503 (and change nothing).
+    void failFinalizes(int n) {
+        std::lock_guard lock(mutex_);
+        failFinalizes_ = n;
+    }
+    /// While held, a finalized order stays `processing` (the CA is "issuing").
+    void hold(bool on) {
+        std::lock_guard lock(mutex_);
+        hold_ = on;
+    }
 
 private:
     std::string nonce() { return wire::base64UrlEncode("nonce-" + std::to_string(nonces_++)); }
 
-    json orderJson() const {  // mutex_ held
-        json o = {{"status", status_},
-                  {"identifiers", newOrder_.value("identifiers", json::array())},
+    struct Order {
+        json request;
+        std::string status;
+    };
+
+    Order* find(const std::string& id) {  // mutex_ held
+        const auto n = static_cast<size_t>(std::atoi(id.c_str()));
+        return n >= 1 && n <= orders_.size() ? &orders_[n - 1] : nullptr;
+    }
+
+    json orderJson(const std::string& id) {  // mutex_ held
+        const auto& order = *find(id);
+        json o = {{"status", order.status},
+                  {"identifiers", order.request.value("identifiers", json::array())},
                   {"authorizations", json::array()},
-                  {"finalize", server_->baseUrl() + "/order/1/finalize"}};
-        if (reflect_ && newOrder_.contains("auto-renewal")) {
-            o["auto-renewal"] = newOrder_["auto-renewal"];
+                  {"finalize", server_->baseUrl() + "/order/" + id + "/finalize"}};
+        if (reflect_ && order.request.contains("auto-renewal")) {
+            o["auto-renewal"] = order.request["auto-renewal"];
         }
-        if (status_ == "valid") {
-            o["star-certificate"] = starUrl();
+        if (order.status == "valid") {
+            o["star-certificate"] = starUrl(std::atoi(id.c_str()));
         }
         return o;
     }
@@ -158,7 +201,9 @@ private:
     std::mutex mutex_;
     json newOrder_ = json::object();
     json finalize_;
-    std::string status_ = "pending";
+    std::vector<Order> orders_;
+    bool hold_ = false;
+    int failFinalizes_ = 0;
     int finalizations_ = 0;
     int canceled_ = 0;
 };
@@ -174,10 +219,10 @@ protected:
             *pool_, TenantKeys(*store::KeyLayout::forTenant("example")), SystemClock::instance());
     }
 
-    void startRelay(const ScriptedStarCa& ca) {
+    void startRelay(const ScriptedStarCa& ca, int workers = 2) {
         ServeConfig config;
         config.redis.url = redis_->url();
-        config.relay.workers = 2;
+        config.relay.workers = workers;
         config.relay.claimIdleMs = 1000;
         config.relay.tickMs = 50;
         TenantConfig tenant;
@@ -198,12 +243,12 @@ protected:
     }
 
     /// An Order1 in processing with a real CSR, as finalize leaves it.
-    std::pair<std::string, std::string> processingStarOrder() {
-        auto ndc = state_->createNdc("cdn", "ops@cdn.example");
+    std::pair<std::string, std::string> processingStarOrder(const std::string& label = "abc") {
+        auto ndc = state_->createNdc("cdn-" + label, "ops@cdn.example");
         AccountRecord a;
         a.id = newId();
         a.jwk = {{"kty", "OKP"}};
-        a.thumbprint = "tp";
+        a.thumbprint = "tp-" + label;
         EXPECT_TRUE(state_->bindAccount(a, ndc->ndc.eabKid)->ok());
         DelegationRecord d;
         d.ndcId = ndc->ndc.id;
@@ -212,7 +257,7 @@ protected:
         OrderRecord order;
         order.accountId = a.id;
         order.delegationId = d.id;
-        order.identifiers = {{"dns", "abc.ido.example"}};
+        order.identifiers = {{"dns", label + ".ido.example"}};
         order.autoRenewal = {{"end-date", "2030-01-01T00:00:00Z"},
                              {"lifetime", 86400},
                              {"allow-certificate-get", true}};
@@ -220,7 +265,7 @@ protected:
         EXPECT_TRUE(state_->createOrder(order)->ok());
         auto key = crypto::PrivateKey::generate(crypto::KeyType::P256);
         crypto::CsrRequest request;
-        request.dnsNames = {"abc.ido.example"};
+        request.dnsNames = {label + ".ido.example"};
         auto csr = crypto::createCsr(*key, request);
         const auto csr64 = wire::base64UrlEncode(csr->der());
         EXPECT_TRUE(state_->acceptFinalize(order.id, csr64)->ok());
@@ -279,6 +324,79 @@ TEST_F(StarRelayTest, ACaThatDropsAutoRenewalFailsTheOrder) {
         << (*order)->error.dump();
     // Digest A24: Order2 is not left running when it does not reflect what was asked.
     EXPECT_TRUE(test::pollUntil([&] { return ca.canceled() >= 1; }, 20s));
+}
+
+TEST_F(StarRelayTest, OneWorkerKeepsEveryOrderInFlightWhileTheCaIssues) {
+    ScriptedStarCa ca(dir_ / "ca-tls", true);
+    ca.hold(true);  // every finalized Order2 stays `processing` until released
+    startRelay(ca, 1);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 4; ++i) {
+        ids.push_back(processingStarOrder("o" + std::to_string(i)).first);
+    }
+    // One worker thread: only a relay that leaves a wake-up instead of waiting for the
+    // CA reaches the fourth finalize while the first Order2 is still processing.
+    ASSERT_TRUE(test::pollUntil([&] { return ca.finalizations() == 4; }, 20s))
+        << ca.finalizations() << " finalizations";
+    auto* tenant = relay_->tenant("example");
+    ASSERT_NE(tenant, nullptr);
+    for (const auto& id : ids) {
+        EXPECT_EQ(statusOf(id), "processing");
+    }
+    EXPECT_TRUE(test::pollUntil(
+        [&] {
+            for (const auto& id : ids) {
+                auto at = tenant->state().pollTime(id);
+                if (!at.ok() || !*at) {
+                    return false;
+                }
+            }
+            return true;
+        },
+        10s))
+        << "each order waits in the polls set";
+
+    ca.hold(false);
+    for (const auto& id : ids) {
+        EXPECT_TRUE(test::pollUntil([&] { return statusOf(id) != "processing"; }, 30s)) << id;
+        EXPECT_EQ(statusOf(id), "valid") << id;
+    }
+    EXPECT_EQ(ca.finalizations(), 4) << "exactly one finalize per Order2";
+    for (const auto& id : ids) {
+        auto at = tenant->state().pollTime(id);
+        ASSERT_TRUE(at.ok());
+        EXPECT_FALSE(at->has_value()) << "a relayed order leaves the polls set";
+    }
+}
+
+TEST_F(StarRelayTest, ACaOutageIsRetriedLaterFromTheScheduleNotInAWorker) {
+    ScriptedStarCa ca(dir_ / "ca-tls", true);
+    ca.failFinalizes(1);
+    startRelay(ca, 1);
+    const auto made = processingStarOrder();
+    const std::string id = made.first;
+    auto* tenant = relay_->tenant("example");
+    ASSERT_NE(tenant, nullptr);
+    // The 503 is recorded and the order waits in `renewals` for the RetryPolicy's time.
+    ASSERT_TRUE(test::pollUntil(
+        [&] {
+            auto p = tenant->state().progress(id);
+            return p.ok() && p->attempts == 1;
+        },
+        10s));
+    auto progress = tenant->state().progress(id);
+    EXPECT_EQ(progress->issue.step, IssueStep::finalizing) << "resumes at the same Order2";
+    EXPECT_NE(progress->lastError.find("scripted outage"), std::string::npos);
+    auto due = tenant->state().dueTime(id);
+    ASSERT_TRUE(due.ok() && due->has_value()) << "a retry waits in renewals";
+    EXPECT_GT(**due, std::chrono::system_clock::now() + 1s) << "after the backoff, not at once";
+    EXPECT_EQ(statusOf(id), "processing");
+
+    EXPECT_TRUE(test::pollUntil([&] { return statusOf(id) == "valid"; }, 30s));
+    EXPECT_EQ(ca.finalizations(), 1) << "one finalize took effect, on the one Order2";
+    progress = tenant->state().progress(id);
+    EXPECT_TRUE(progress->done);
+    EXPECT_EQ(progress->attempts, 0) << "a success resets the count";
 }
 
 }  // namespace
