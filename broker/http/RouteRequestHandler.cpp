@@ -106,6 +106,8 @@ bool RouteRequestHandler::serve(Poco::Net::HTTPServerRequest& request,
     // Until the handler has run, assume an announced body is still on the wire.
     bool unreadBody = Request::announcesBody(request);
     const bool isHead = request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD;
+    // The observer sees the route's parameters; Request takes the originals.
+    const PathParams observed = context_->observer ? params_ : PathParams{};
     try {
         Request req(request, std::move(params_), context_->maxBodyBytes, newRequestId());
         requestId = req.requestId();
@@ -132,6 +134,10 @@ bool RouteRequestHandler::serve(Poco::Net::HTTPServerRequest& request,
     }
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);
+    if (context_->observer) {
+        context_->observer(
+            RequestRecord{request.getMethod(), routeName_, observed, status, elapsed});
+    }
     context_->log.info("request", {{"request_id", requestId},
                                    {"method", request.getMethod()},
                                    {"path", request.getURI()},

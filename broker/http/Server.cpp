@@ -52,7 +52,8 @@ Result<ServerPtr> Server::start(const ServerOptions& options, RouterPtr router) 
     PocoErrorLogger::install();
     ServerPtr server(new Server);
     server->router_ = std::move(router);
-    server->context_ = std::make_shared<RequestContext>(options.maxBodyBytes, options.logComponent);
+    server->context_ = std::make_shared<RequestContext>(options.maxBodyBytes, options.logComponent,
+                                                        options.observer);
     const std::string where = options.host + ":" + std::to_string(options.port);
     try {
         const Poco::Net::SocketAddress address(options.host, options.port);

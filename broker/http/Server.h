@@ -53,6 +53,8 @@ struct ServerOptions {
     size_t maxBodyBytes = 64 * 1024;
     /// The log component of access and error lines.
     std::string logComponent = "http";
+    /// Told of every answered request (RequestContext.h), e.g. to count it; optional.
+    RequestObserver observer{};
 };
 
 class Server;

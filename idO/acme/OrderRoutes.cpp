@@ -266,6 +266,10 @@ Result<Response> finalize(Request& request, TenantContext& tenant) {
 
 // ---- certificate publication ----
 
+PublicationConditions conditionsOf(const Request& request) {
+    return {request.header("If-None-Match"), request.header("If-Modified-Since")};
+}
+
 Result<Response> certificateGet(Request& request, TenantContext& tenant) {
     auto record = cachedPublication(tenant, request.param("token"));
     LEGATE_TRY(record);
@@ -274,7 +278,7 @@ Result<Response> certificateGet(Request& request, TenantContext& tenant) {
             ErrorType::unauthorized,
             "unauthenticated GET was not negotiated for this certificate; use POST-as-GET", 403));
     }
-    return publicationResponse(*record, tenant.state.clock().now());
+    return publicationResponse(*record, tenant.state.clock().now(), conditionsOf(request));
 }
 
 Result<Response> certificatePost(Request& request, TenantContext& tenant) {
@@ -289,7 +293,7 @@ Result<Response> certificatePost(Request& request, TenantContext& tenant) {
             return publicationResponse(std::nullopt, tenant.state.clock().now());
         }
     }
-    return publicationResponse(*record, tenant.state.clock().now());
+    return publicationResponse(*record, tenant.state.clock().now(), conditionsOf(request));
 }
 
 }  // namespace

@@ -41,7 +41,66 @@ http::Response publicationRefusal(const Problem& problem) {
     return response;
 }
 
-http::Response publicationResponse(const std::optional<CertificateRecord>& record, TimePoint now) {
+std::string publicationETag(std::string_view pem) {
+    // FNV-1a: deterministic across processes and builds (std::hash is neither promised),
+    // and the chain is the IdO's own output, so no adversary picks collisions.
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const unsigned char c : pem) {
+        hash = (hash ^ c) * 0x100000001b3ULL;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string tag(18, '"');
+    for (int i = 0; i < 16; ++i) {
+        tag[static_cast<size_t>(16 - i)] = kHex[(hash >> (4 * i)) & 0xf];
+    }
+    return tag;
+}
+
+namespace {
+
+/// Whether an If-None-Match field value names `etag` (RFC 9110 §13.1.2: "*" or a list of
+/// entity tags, compared weakly: a W/ prefix does not matter).
+bool noneMatchNames(std::string_view field, std::string_view etag) {
+    size_t pos = 0;
+    while (pos < field.size()) {
+        const size_t comma = field.find(',', pos);
+        std::string_view item =
+            field.substr(pos, comma == std::string_view::npos ? field.npos : comma - pos);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
+            item.remove_prefix(1);
+        }
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
+            item.remove_suffix(1);
+        }
+        if (item.starts_with("W/")) {
+            item.remove_prefix(2);
+        }
+        if (item == "*" || item == etag) {
+            return true;
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        pos = comma + 1;
+    }
+    return false;
+}
+
+bool notModified(const PublicationConditions& c, std::string_view etag, TimePoint lastModified) {
+    if (c.ifNoneMatch) {  // takes precedence over If-Modified-Since (RFC 9110 §13.1.3)
+        return noneMatchNames(*c.ifNoneMatch, etag);
+    }
+    if (c.ifModifiedSince) {
+        const auto since = parseHttpDate(*c.ifModifiedSince);
+        return since && lastModified <= *since;
+    }
+    return false;
+}
+
+}  // namespace
+
+http::Response publicationResponse(const std::optional<CertificateRecord>& record, TimePoint now,
+                                   const PublicationConditions& conditions) {
     if (!record) {
         return publicationRefusal(Problem::make(ErrorType::malformed, "no such certificate", 404));
     }
@@ -60,7 +119,12 @@ http::Response publicationResponse(const std::optional<CertificateRecord>& recor
         return publicationRefusal(
             Problem::make(ErrorType::malformed, "the certificate is not issued yet", 404));
     }
-    auto response = http::Response::content(200, *served->pem, kPemChainContentType);
+    const std::string etag = publicationETag(*served->pem);
+    auto response = notModified(conditions, etag, served->notBefore)
+                        ? http::Response(304)
+                        : http::Response::content(200, *served->pem, kPemChainContentType);
+    response.header("ETag", etag);
+    response.header("Last-Modified", toHttpDate(served->notBefore));
     response.header("Cert-Not-Before", toHttpDate(served->notBefore));
     response.header("Cert-Not-After", toHttpDate(served->notAfter));
     response.cacheControl("public, max-age=" + std::to_string(publicationMaxAge(r, now)));

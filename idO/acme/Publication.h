@@ -17,6 +17,13 @@
 ///    `Cache-Control: public, max-age=N`, N = seconds until the next publication (or
 ///    notAfter when none is scheduled), capped at seconds until notAfter, at least 0
 ///    (digest A27).
+/// An active answer also carries validators edges can revalidate with (RFC 9110 §8.8,
+/// §13.1): `ETag` (a strong tag of the chain served, the same in every `ido` process)
+/// and `Last-Modified` (= Cert-Not-Before of the certificate served).  A request whose
+/// `If-None-Match` names the served tag, or, without `If-None-Match`, whose
+/// `If-Modified-Since` is not before Last-Modified, gets `304 Not Modified` with the same
+/// validators, Cert-Not-Before/After and Cache-Control and no body.  A refusal is never
+/// a 304: it must reach the edge.
 /// Every refusal carries `Cache-Control: no-store`, so a cancel reaches edges at once.
 /// A HEAD answer is built like GET's (the HTTP server sends its headers, including the
 /// GET body's Content-Length, and no body).
@@ -43,8 +50,18 @@ Result<std::optional<CertificateRecord>> cachedPublication(TenantContext& tenant
 /// The max-age of an active publication at `now` (see above).
 int64_t publicationMaxAge(const CertificateRecord& record, TimePoint now);
 
+/// The conditional request headers of a publication GET/HEAD/POST-as-GET.
+struct PublicationConditions {
+    std::optional<std::string> ifNoneMatch;
+    std::optional<std::string> ifModifiedSince;
+};
+
+/// The strong entity tag of a served chain: a quoted 64-bit FNV-1a of the PEM, in hex.
+std::string publicationETag(std::string_view pem);
+
 /// The complete answer for a publication (or its absence) at `now`.
-http::Response publicationResponse(const std::optional<CertificateRecord>& record, TimePoint now);
+http::Response publicationResponse(const std::optional<CertificateRecord>& record, TimePoint now,
+                                   const PublicationConditions& conditions = {});
 
 /// A refusal of the publication endpoint: the problem with `Cache-Control: no-store`.
 http::Response publicationRefusal(const acme::Problem& problem);

@@ -1,10 +1,12 @@
 #include "idO/serve/ServeCommand.h"
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -21,6 +23,8 @@
 #include "idO/admin/AdminRoutes.h"
 #include "idO/cache/EventFeed.h"
 #include "idO/config/ServeConfig.h"
+#include "idO/monitor/AcmeMetrics.h"
+#include "idO/monitor/MonitorRoutes.h"
 #include "idO/relay/RelayService.h"
 #include "profiles/ProfileCatalog.h"
 
@@ -134,6 +138,33 @@ int serve(const ServeConfig& config) {
         return fail("acme.tls: " + tls.problem().detail);
     }
 
+    // Metrics and readiness (docs/operations.md, "Health and metrics"); declared before
+    // the listeners, which use them until they stop.
+    metrics::Registry registry;
+    std::set<std::string> tenantNames;
+    for (const auto& tenant : config.tenants) {
+        tenantNames.insert(tenant.name);
+    }
+    AcmeMetrics acmeMetrics(registry, tenantNames);
+    std::atomic<bool> relayRunning{false};
+    std::vector<ReadinessCheck> readiness{
+        {"redis",
+         [&pool]() -> Status {
+             const auto pong = pool.command({"PING"}, store::Retry::Never);
+             if (pong.ok() && pong->isStatus("PONG")) {
+                 return okStatus();
+             }
+             return acme::Problem::make(acme::ErrorType::serverInternal,
+                                        "Redis does not answer PING", 503);
+         }},
+        {"relay", [&relayRunning]() -> Status {
+             if (relayRunning) {
+                 return okStatus();
+             }
+             return acme::Problem::make(acme::ErrorType::serverInternal, "the relay is not running",
+                                        503);
+         }}};
+
     auto acmeRouter = std::make_shared<http::Router>();
     addAccountRoutes(*acmeRouter, services);
     addOrderRoutes(*acmeRouter, services);
@@ -145,6 +176,7 @@ int serve(const ServeConfig& config) {
     acmeOptions.maxQueued = config.limits.queue;
     acmeOptions.maxBodyBytes = static_cast<size_t>(config.limits.maxBodyBytes);
     acmeOptions.logComponent = "acme";
+    acmeOptions.observer = acmeMetrics.observer();
     auto acme = http::Server::start(acmeOptions, acmeRouter);
     if (!acme.ok()) {
         return fail("acme listener: " + acme.problem().detail);
@@ -152,6 +184,7 @@ int serve(const ServeConfig& config) {
 
     auto adminRouter = std::make_shared<http::Router>();
     addAdminRoutes(*adminRouter, services, config.admin.token);
+    addMonitorRoutes(*adminRouter, registry, std::move(readiness), config.admin.token);
     http::ServerOptions adminOptions;
     adminOptions.host = config.admin.listener.address;
     adminOptions.port = static_cast<uint16_t>(config.admin.listener.port);
@@ -175,6 +208,7 @@ int serve(const ServeConfig& config) {
         return fail("relay: " + relay.problem().detail);
     }
 
+    relayRunning = true;
     logger.info("ready", {{"acme_port", (*acme)->port()},
                           {"admin_port", (*admin)->port()},
                           {"base_url", config.acme.baseUrl},
@@ -188,6 +222,7 @@ int serve(const ServeConfig& config) {
     std::thread adminStop([&] { adminDrained = (*admin)->stop(kStopGrace); });
     const bool acmeDrained = (*acme)->stop(kStopGrace);
     adminStop.join();
+    relayRunning = false;
     const bool relayStopped = (*relay)->stop(kStopGrace);
     feed.stop();
     logger.info("stopped", {{"drained", acmeDrained && adminDrained}, {"relay", relayStopped}});

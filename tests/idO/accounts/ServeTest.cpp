@@ -108,6 +108,28 @@ TEST_F(ServeTest, ServesTheDirectoryAndStopsCleanlyOnSigterm) {
     EXPECT_EQ(directory->status, 200);
     EXPECT_EQ(json::parse(directory->body)["meta"]["delegation-enabled"], true);
 
+    // Health, readiness and metrics on the admin listener (docs/operations.md).
+    const std::string admin = "http://127.0.0.1:" + std::string(ready[2]);
+    auto healthz = client.get(admin + "/healthz");
+    ASSERT_TRUE(healthz.ok()) << healthz.problem().detail;
+    EXPECT_EQ(healthz->status, 200);
+    auto readyz = client.get(admin + "/readyz");
+    ASSERT_TRUE(readyz.ok());
+    EXPECT_EQ(readyz->status, 200) << readyz->body;
+    EXPECT_EQ(json::parse(readyz->body)["checks"]["redis"], "ok");
+    auto anonymous = client.get(admin + "/metrics");
+    ASSERT_TRUE(anonymous.ok());
+    EXPECT_EQ(anonymous->status, 401);
+    http::Headers bearer;
+    bearer.set("Authorization", "Bearer 0123456789abcdef0123");
+    auto metrics = client.get(admin + "/metrics", bearer);
+    ASSERT_TRUE(metrics.ok());
+    EXPECT_EQ(metrics->status, 200);
+    EXPECT_NE(metrics->body.find(R"(legate_acme_requests_total{tenant="example",)"
+                                 R"(route="/acme/{tenant}/directory",status="200"} 1)"),
+              std::string::npos)
+        << metrics->body;
+
     const int status = process.stop(SIGTERM, std::chrono::seconds(15));
     ASSERT_TRUE(WIFEXITED(status)) << status;
     EXPECT_EQ(WEXITSTATUS(status), 0);

@@ -37,10 +37,10 @@ protected:
         return chain;
     }
 
-    http::Response fetch(const std::string& token) {
+    http::Response fetch(const std::string& token, const PublicationConditions& conditions = {}) {
         auto record = cachedPublication(*tenant_, token);
         EXPECT_TRUE(record.ok());
-        return publicationResponse(*record, clock_.now());
+        return publicationResponse(*record, clock_.now(), conditions);
     }
 
     static nlohmann::json problemOf(const http::Response& r) {
@@ -66,6 +66,62 @@ TEST_F(PublicationTest, ActiveCertificateHasChainValidityHeadersAndMaxAge) {
               toHttpDate(now + std::chrono::hours(24)));
     EXPECT_EQ(r.headers().get("Cache-Control").value_or(""),
               "public, max-age=" + std::to_string(12 * 3600));
+}
+
+TEST_F(PublicationTest, EdgesRevalidateWithETagOrLastModifiedAndGet304) {
+    const auto order = createOrder(onboarded_, true);
+    const auto now = clock_.now();
+    const auto chain = publish(order, now - std::chrono::hours(1), now + std::chrono::hours(24),
+                               now + std::chrono::hours(12));
+    const auto full = fetch(order.certToken);
+    ASSERT_EQ(full.status(), 200);
+    const std::string etag = full.headers().get("ETag").value_or("");
+    EXPECT_EQ(etag, publicationETag(chain.pem));
+    EXPECT_EQ(etag.size(), 18u);
+    EXPECT_EQ(full.headers().get("Last-Modified").value_or(""), toHttpDate(chain.leaf.notBefore()))
+        << "Last-Modified is the served certificate's Cert-Not-Before";
+
+    for (const std::string& match : {etag, "W/" + etag, "\"other\", " + etag, std::string("*")}) {
+        const auto r = fetch(order.certToken, {.ifNoneMatch = match});
+        EXPECT_EQ(r.status(), 304) << match;
+        EXPECT_TRUE(r.body().empty());
+        EXPECT_EQ(r.headers().get("ETag").value_or(""), etag);
+        EXPECT_EQ(r.headers().get("Cert-Not-After").value_or(""),
+                  full.headers().get("Cert-Not-After").value_or("-"));
+        EXPECT_EQ(r.headers().get("Cache-Control").value_or(""),
+                  full.headers().get("Cache-Control").value_or("-"));
+    }
+    EXPECT_EQ(fetch(order.certToken, {.ifNoneMatch = "\"0000000000000000\""}).status(), 200);
+    EXPECT_EQ(fetch(order.certToken, {.ifNoneMatch = etag.substr(0, 10)}).status(), 200);
+
+    const auto lastModified = toHttpDate(chain.leaf.notBefore());
+    EXPECT_EQ(fetch(order.certToken, {.ifModifiedSince = lastModified}).status(), 304);
+    EXPECT_EQ(fetch(order.certToken, {.ifModifiedSince = toHttpDate(chain.leaf.notBefore() -
+                                                                    std::chrono::seconds(1))})
+                  .status(),
+              200);
+    EXPECT_EQ(fetch(order.certToken, {.ifModifiedSince = "yesterday"}).status(), 200);
+    EXPECT_EQ(fetch(order.certToken, {.ifNoneMatch = "\"nope\"", .ifModifiedSince = lastModified})
+                  .status(),
+              200)
+        << "If-None-Match takes precedence";
+
+    // A renewal changes the tag: the old one no longer matches.
+    const auto renewed = publish(order, now, now + std::chrono::hours(30), std::nullopt);
+    const auto after = fetch(order.certToken, {.ifNoneMatch = etag});
+    EXPECT_EQ(after.status(), 200);
+    EXPECT_EQ(after.body(), renewed.pem);
+    EXPECT_NE(after.headers().get("ETag").value_or(""), etag);
+}
+
+TEST_F(PublicationTest, RefusalsAreNeverNotModified) {
+    const auto order = createOrder(onboarded_, true);
+    const auto now = clock_.now();
+    const auto chain = publish(order, now, now + std::chrono::hours(24), std::nullopt);
+    ASSERT_TRUE(state().cancelOrder(order.id)->ok());
+    const auto r = fetch(order.certToken, {.ifNoneMatch = publicationETag(chain.pem)});
+    EXPECT_EQ(r.status(), 403);
+    EXPECT_FALSE(r.headers().get("ETag"));
 }
 
 TEST_F(PublicationTest, MaxAgeIsCappedAtNotAfterAndNeverNegative) {
