@@ -221,6 +221,53 @@ TEST_F(OrderRoutesTest, NonStarOrderReflectsNotBeforeAndNotAfter) {
     expectRefused(ndc_->post(ndc_->urls().newOrder(), payload), 400, "malformed", before);
 }
 
+TEST_F(OrderRoutesTest, NonStarValidityBoundsAreEnforcedWithTheBoundInTheDetail) {
+    using std::chrono::hours;
+    using std::chrono::seconds;
+    const auto before = snapshot();
+    const auto refused = [&](std::optional<TimePoint> notBefore, std::optional<TimePoint> notAfter,
+                             const std::string& inDetail) {
+        auto p = nonStar(deleg_.url);
+        if (notBefore) {
+            p["notBefore"] = toRfc3339(*notBefore);
+        }
+        if (notAfter) {
+            p["notAfter"] = toRfc3339(*notAfter);
+        }
+        auto reply = ndc_->post(ndc_->urls().newOrder(), p);
+        expectRefused(reply, 400, "malformed", before);
+        EXPECT_NE(reply.json().value("detail", "").find(inDetail), std::string::npos)
+            << reply.describe();
+    };
+    const int64_t maxDuration = 30 * 86400;  // the test tenant's max-duration
+    refused(now(), now(), "earlier than notAfter");
+    refused(now() - seconds(86401), now() + hours(1), "86400 seconds in the past");
+    refused(now() + seconds(maxDuration + 1), std::nullopt, std::to_string(maxDuration));
+    refused(std::nullopt, now(), "not in the future");
+    refused(now() - hours(2), now() - hours(1), "not in the future");
+    refused(std::nullopt, now() + seconds(maxDuration + 1), std::to_string(maxDuration));
+    refused(now() + hours(1), now() + hours(1) + seconds(maxDuration + 1),
+            std::to_string(maxDuration + 1) + " seconds of validity");
+
+    // A delegation's own max-duration tightens the tenant's for non-STAR orders too.
+    const auto strict = env_->createDelegation(on_.ndcId, withStar(StarPolicy{3600, 86400 * 2}));
+    const auto strictBefore = snapshot();
+    auto p = nonStar(strict.url);
+    p["notAfter"] = toRfc3339(now() + hours(24 * 3));
+    auto reply = ndc_->post(ndc_->urls().newOrder(), p);
+    expectRefused(reply, 400, "malformed", strictBefore);
+    EXPECT_NE(reply.json().value("detail", "").find(std::to_string(2 * 86400)), std::string::npos);
+
+    // At the bounds exactly: accepted.
+    p = nonStar(deleg_.url);
+    p["notBefore"] = toRfc3339(now() - seconds(86400));
+    p["notAfter"] = toRfc3339(now() + seconds(maxDuration));
+    EXPECT_EQ(ndc_->post(ndc_->urls().newOrder(), p).status, 201);
+    p["notBefore"] = toRfc3339(now() + seconds(maxDuration));
+    p.erase("notAfter");
+    EXPECT_EQ(ndc_->post(ndc_->urls().newOrder(), p).status, 201);
+}
+
 TEST_F(OrderRoutesTest, StarOrderReflectsTheSettledAutoRenewal) {
     auto payload = star(deleg_.url, now() + std::chrono::hours(24 * 10));
     payload["auto-renewal"]["start-date"] = toRfc3339(now() - std::chrono::hours(1));
