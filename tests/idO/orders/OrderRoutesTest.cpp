@@ -2,12 +2,16 @@
 // newOrder, order, orders list, finalize, cancel and the certificate publication.
 // Every refusal asserts its status, problem type and that Redis did not change.
 
+#include <filesystem>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "broker/core/Time.h"
 #include "broker/wire/Base64Url.h"
 #include "idO/acme/AccountRoutes.h"
 #include "idO/acme/OrderRoutes.h"
+#include "idO/upstream/UpstreamAccountKey.h"
 #include "tests/idO/orders/OrderFixture.h"
 #include "tests/idO/support/AcmeTestClient.h"
 #include "tests/idO/support/RedisSnapshot.h"
@@ -503,6 +507,48 @@ TEST_F(OrderRoutesTest, AccountKeyAsCertificateKeyIsBadCsr) {
     EXPECT_EQ(reply.status, 403) << reply.describe();
     EXPECT_EQ(reply.problemType(), urn("badCSR"));
     EXPECT_EQ(state().order(id).value()->status, "invalid");
+}
+
+TEST_F(OrderRoutesTest, TheTenantsUpstreamAccountKeyAsCertificateKeyIsBadCsr) {
+    // The tenant's account key at the CA, in its file as the relay creates it.
+    const auto keyFile = std::filesystem::path(::testing::TempDir()) /
+                         ("legate-upstream-" + std::to_string(::getpid()) + ".pem");
+    std::filesystem::remove(keyFile);
+    auto upstreamKey = upstream::UpstreamAccountKey::loadOrCreate(keyFile);
+    ASSERT_TRUE(upstreamKey.ok()) << upstreamKey.problem().detail;
+    // A tenant with that upstream (one environment at a time on the test Redis).
+    ndc_.reset();
+    env_.reset();
+    AcmeTestOptions options;
+    options.acmeRoutes = {addAccountRoutes, addOrderRoutes};
+    options.configure = [&keyFile](ServeConfig& config) {
+        UpstreamConfig upstream;
+        upstream.directory = "https://ca.invalid/directory";
+        upstream.accountKey = keyFile.string();
+        config.tenants[0].upstream = upstream;
+    };
+    env_ = std::make_unique<AcmeTestEnvironment>(options);
+    ndc_ = std::make_unique<AcmeTestClient>(*env_);
+    on_ = ndc_->onboard();
+    TestDelegationOptions delegation;
+    delegation.names = {"abc.ido.example"};
+    deleg_ = env_->createDelegation(on_.ndcId, delegation);
+
+    const auto id = newOrder(nonStar(deleg_.url));
+    auto reply = ndc_->post(ndc_->urls().finalize(id),
+                            json{{"csr", csrPayload(*upstreamKey, {"abc.ido.example"})}});
+    EXPECT_EQ(reply.status, 403) << reply.describe();
+    EXPECT_EQ(reply.problemType(), urn("badCSR"));
+    EXPECT_NE(reply.json().value("detail", "").find("account key"), std::string::npos)
+        << reply.describe();
+    // Another key passes the same gate.
+    const auto other = newOrder(nonStar(deleg_.url));
+    const auto certKey = *crypto::PrivateKey::generate(crypto::KeyType::P256);
+    EXPECT_EQ(ndc_->post(ndc_->urls().finalize(other),
+                         json{{"csr", csrPayload(certKey, {"abc.ido.example"})}})
+                  .status,
+              200);
+    std::filesystem::remove(keyFile);
 }
 
 TEST_F(OrderRoutesTest, FinalizeOfAnotherAccountsOrderIsNotFound) {
