@@ -1,7 +1,9 @@
 #include "ndc/Commands.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <iomanip>
+#include <iostream>
 #include <map>
 #include <ostream>
 #include <random>
@@ -38,7 +40,8 @@ The NDC agent of Legate: obtains delegated certificates (RFC 9115) from an IdO a
 them installed for edge servers.  Keys are made here and never leave this machine.
 
 Commands:
-  register     --server DIRECTORY_URL --eab-kid KID --eab-hmac KEY [--contact URI ...]
+  register     --server DIRECTORY_URL --eab-kid KID --eab-hmac-key-file FILE|-
+               [--contact URI ...]
                [--ca-bundle FILE] --state DIR
                create the ACME account (External Account Binding) and its key
   delegations  --state DIR            list the delegations available to the account
@@ -81,7 +84,7 @@ struct UsageError {
 
 const std::set<std::string> kFlags = {"json", "star", "no-star", "help"};
 const std::map<std::string, std::set<std::string>> kOptions = {
-    {"register", {"server", "eab-kid", "eab-hmac", "contact", "ca-bundle", "state"}},
+    {"register", {"server", "eab-kid", "eab-hmac-key-file", "contact", "ca-bundle", "state"}},
     {"delegations", {"state", "ca-bundle", "config"}},
     {"order",
      {"delegation", "out", "state", "config", "name", "lifetime", "end-date", "duration", "value",
@@ -258,11 +261,37 @@ std::string inWords(Seconds s) {
 
 // ---- register ----
 
+/// The EAB MAC key from a file, or from stdin for "-": never from argv, where `ps`,
+/// /proc/PID/cmdline and shell history would show it.  Surrounding whitespace (the
+/// newline of `echo KEY > FILE`) is not part of the key.
+std::string readEabHmacKey(const std::string& path) {
+    std::string text;
+    if (path == "-") {
+        std::ostringstream all;
+        all << std::cin.rdbuf();
+        text = all.str();
+    } else {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            throw UsageError{"--eab-hmac-key-file: cannot read '" + path + "'"};
+        }
+        std::ostringstream all;
+        all << in.rdbuf();
+        text = all.str();
+    }
+    const auto first = text.find_first_not_of(" \t\r\n");
+    const auto last = text.find_last_not_of(" \t\r\n");
+    if (first == std::string::npos) {
+        throw UsageError{"--eab-hmac-key-file: '" + path + "' holds no key"};
+    }
+    return text.substr(first, last - first + 1);
+}
+
 int cmdRegister(const Args& args, std::ostream& out, std::ostream& err) {
     Reporter report(out, args.flag("json"));
     const auto server = required(args, "server");
     const auto kid = required(args, "eab-kid");
-    const auto hmac = required(args, "eab-hmac");
+    const auto hmac = readEabHmacKey(required(args, "eab-hmac-key-file"));
     const auto dir = stateDirOf(args);
     const std::string ca = args.has("ca-bundle") ? absolute(args.get("ca-bundle")).string() : "";
 

@@ -4,9 +4,7 @@
 #include <map>
 #include <set>
 
-#include <openssl/objects.h>
-#include <openssl/x509.h>
-
+#include "broker/core/MessageText.h"
 #include "profiles/NameSyntax.h"
 #include "profiles/Vocabulary.h"
 
@@ -16,27 +14,9 @@ namespace {
 using crypto::Csr;
 using crypto::GeneralName;
 
-/// Quotes CSR-supplied text for a message: control bytes escaped, long values cut, so a
-/// hostile CSR cannot forge lines in logs or terminals through our details.
+/// CSR-supplied text for a message (the one quoting rule, broker/core/MessageText.h).
 std::string shown(std::string_view text) {
-    std::string out;
-    size_t n = 0;
-    for (const char c : text) {
-        if (++n > 100) {
-            out += "...";
-            break;
-        }
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) {
-            static const char* kHex = "0123456789abcdef";
-            out += "\\x";
-            out += kHex[u >> 4];
-            out += kHex[u & 15];
-        } else {
-            out += c;
-        }
-    }
-    return out;
+    return escapedForMessage(text, 100);
 }
 
 std::string joined(const std::vector<std::string>& items, std::string_view separator = ", ") {
@@ -74,7 +54,8 @@ struct KeyShape {
     bool explicitCurve = false;   ///< EC key with specified (non-named) domain parameters
     bool rsaParametersOk = true;  ///< rsaEncryption with NULL (or absent) parameters
     int bits = 0;
-    int signatureParameterType = V_ASN1_UNDEF;  ///< signatureAlgorithm parameters' type
+    /// signatureAlgorithm parameters as encoded
+    crypto::AlgorithmParameters signatureParameters = crypto::AlgorithmParameters::Absent;
     bool decoded = false;
 
     std::string describe() const {
@@ -98,50 +79,23 @@ struct KeyShape {
     }
 };
 
-using X509PubkeyPtr = std::unique_ptr<X509_PUBKEY, crypto::Deleter<X509_PUBKEY_free>>;
-
 KeyShape inspectKey(const Csr& csr) {
     KeyShape shape;
-    const crypto::Bytes& der = csr.der();
-    const unsigned char* p = der.data();
-    crypto::X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
-    if (!req) {
-        return shape;
-    }
-    X509_PUBKEY* spki = X509_REQ_get_X509_PUBKEY(req.get());
-    ASN1_OBJECT* algorithm = nullptr;
-    X509_ALGOR* algor = nullptr;
-    if (!spki || X509_PUBKEY_get0_param(&algorithm, nullptr, nullptr, &algor, spki) != 1 ||
-        !algorithm) {
-        return shape;
-    }
-    shape.algorithmOid = crypto::oidText(algorithm);
-    const ASN1_OBJECT* ignored = nullptr;
-    int parameterType = V_ASN1_UNDEF;
-    const void* parameter = nullptr;
-    if (algor) {
-        X509_ALGOR_get0(&ignored, &parameterType, &parameter, algor);
-    }
+    const crypto::KeyEncoding& key = csr.keyEncoding();
+    shape.algorithmOid = key.algorithmOid;
     if (shape.algorithmOid == kIdEcPublicKeyOid) {
-        if (parameterType == V_ASN1_OBJECT && parameter) {
-            shape.curveOid = crypto::oidText(static_cast<const ASN1_OBJECT*>(parameter));
+        if (key.parameters == crypto::AlgorithmParameters::Oid) {
+            shape.curveOid = key.parameterOid;
         } else {
             shape.explicitCurve = true;
         }
     } else if (shape.algorithmOid == kRsaEncryptionOid) {
-        shape.rsaParametersOk = parameterType == V_ASN1_NULL || parameterType == V_ASN1_UNDEF;
+        shape.rsaParametersOk = key.parameters == crypto::AlgorithmParameters::Null ||
+                                key.parameters == crypto::AlgorithmParameters::Absent;
     }
-    if (csr.publicKey().get()) {
-        shape.bits = EVP_PKEY_get_bits(csr.publicKey().get());
-    }
-    const ASN1_BIT_STRING* signature = nullptr;
-    const X509_ALGOR* signatureAlgorithm = nullptr;
-    X509_REQ_get0_signature(req.get(), &signature, &signatureAlgorithm);
-    if (signatureAlgorithm) {
-        const void* sigParameter = nullptr;
-        X509_ALGOR_get0(&ignored, &shape.signatureParameterType, &sigParameter, signatureAlgorithm);
-    }
-    shape.decoded = true;
+    shape.bits = key.bits;
+    shape.signatureParameters = csr.signatureAlgorithm().parameters;
+    shape.decoded = !shape.algorithmOid.empty();
     return shape;
 }
 
@@ -176,10 +130,10 @@ bool signatureMatches(const KeyTypeEntry& entry, const crypto::SignatureAlgorith
     // ECDSA: parameters MUST be absent (RFC 5758 §3.2); PKCS#1 v1.5: NULL (RFC 4055),
     // absent tolerated.
     if (info->rsa) {
-        return key.signatureParameterType == V_ASN1_NULL ||
-               key.signatureParameterType == V_ASN1_UNDEF;
+        return key.signatureParameters == crypto::AlgorithmParameters::Null ||
+               key.signatureParameters == crypto::AlgorithmParameters::Absent;
     }
-    return key.signatureParameterType == V_ASN1_UNDEF;
+    return key.signatureParameters == crypto::AlgorithmParameters::Absent;
 }
 
 std::string describeSignature(const crypto::SignatureAlgorithm& signature) {
@@ -228,7 +182,12 @@ private:
                 return;
             }
         }
-        report_.pass("publicKey", "publicKey: not an account key");
+        // The same modulus and exponent bounds as an account JWK (one rule, in crypto).
+        if (auto fault = crypto::rsaPublicKeyFault(csr_.publicKey())) {
+            report_.badCsr("publicKey", "publicKey: " + *fault);
+            return;
+        }
+        report_.pass("publicKey", "publicKey: not an account key, acceptable parameters");
     }
 
     void keyTypes() {

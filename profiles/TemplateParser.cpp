@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "broker/core/MessageText.h"
 #include "profiles/JsonText.h"
 #include "profiles/NameSyntax.h"
 #include "profiles/Vocabulary.h"
@@ -11,47 +12,6 @@ namespace legate::profiles {
 namespace {
 
 using nlohmann::json;
-
-/// RFC 6901 escaping of one reference token.
-std::string pointerToken(std::string_view token) {
-    std::string out;
-    for (const char c : token) {
-        if (c == '~') {
-            out += "~0";
-        } else if (c == '/') {
-            out += "~1";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-/// A member name or value quoted for a message: control bytes escaped, long text cut, so
-/// an attacker's template cannot forge lines in an operator's terminal or log.
-std::string quote(std::string_view text) {
-    std::string out = "\"";
-    size_t n = 0;
-    for (const char c : text) {
-        if (++n > 80) {
-            out += "...";
-            break;
-        }
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) {
-            static const char* kHex = "0123456789abcdef";
-            out += "\\x";
-            out += kHex[u >> 4];
-            out += kHex[u & 15];
-        } else if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
-}
 
 std::string typeName(const json& value) {
     if (value.is_number_integer()) {
@@ -140,8 +100,9 @@ private:
                 for (const auto k : known) {
                     allowed += (allowed.empty() ? "" : ", ") + std::string(k);
                 }
-                issue(path + "/" + pointerToken(name),
-                      "unknown member " + quote(name) + " (allowed here: " + allowed + ")");
+                issue(path + "/" + jsonPointerToken(name), "unknown member " +
+                                                               quotedForMessage(name) +
+                                                               " (allowed here: " + allowed + ")");
             }
         }
     }
@@ -192,7 +153,7 @@ private:
             rejectUnknown(v, path, {"PublicKeyType", "namedCurve", "SignatureType"});
             curve(v, path, entry);
         } else {
-            issue(path + "/PublicKeyType", "unknown PublicKeyType " + quote(typeToken) +
+            issue(path + "/PublicKeyType", "unknown PublicKeyType " + quotedForMessage(typeToken) +
                                                " (known: rsaEncryption, id-ecPublicKey)");
             return std::nullopt;
         }
@@ -239,7 +200,7 @@ private:
         }
         const std::string token = v["namedCurve"].get<std::string>();
         if (!findCurve(token)) {
-            issue(p, "unknown namedCurve " + quote(token) +
+            issue(p, "unknown namedCurve " + quotedForMessage(token) +
                          " (known: secp256r1, secp384r1, secp521r1)");
             return;
         }
@@ -258,16 +219,16 @@ private:
         const std::string token = v["SignatureType"].get<std::string>();
         const SignatureTypeInfo* info = findSignatureType(token);
         if (!info) {
-            issue(p, "unknown SignatureType " + quote(token));
+            issue(p, "unknown SignatureType " + quotedForMessage(token));
             return;
         }
         if (entry.family == KeyTypeEntry::Family::Rsa && !info->rsa) {
-            issue(p, quote(token) + " is not an RSA signature algorithm");
+            issue(p, quotedForMessage(token) + " is not an RSA signature algorithm");
             return;
         }
         if (entry.family == KeyTypeEntry::Family::Ec) {
             if (info->rsa) {
-                issue(p, quote(token) + " is not an ECDSA signature algorithm");
+                issue(p, quotedForMessage(token) + " is not an ECDSA signature algorithm");
                 return;
             }
             const CurveInfo* c = findCurve(entry.namedCurve);
@@ -330,16 +291,16 @@ private:
         if (info.member == "country" &&
             !(literal.size() == 2 && std::all_of(literal.begin(), literal.end(),
                                                  [](char c) { return c >= 'A' && c <= 'Z'; }))) {
-            issue(path, quote(literal) + " is not an ISO 3166 two-letter country code");
+            issue(path, quotedForMessage(literal) + " is not an ISO 3166 two-letter country code");
             return false;
         }
         if (info.member == "emailAddress" && !isEmailAddress(literal)) {
-            issue(path, quote(literal) + " is not an email address");
+            issue(path, quotedForMessage(literal) + " is not an email address");
             return false;
         }
         if (info.member == "commonName" && !isHostname(literal, true)) {
-            issue(path,
-                  quote(literal) + " is not a host name (a commonName must repeat a SAN DNS name)");
+            issue(path, quotedForMessage(literal) +
+                            " is not a host name (a commonName must repeat a SAN DNS name)");
             return false;
         }
         return true;
@@ -427,12 +388,12 @@ private:
                     break;
             }
             if (!ok) {
-                issue(p, quote(text) + " is not " + what);
+                issue(p, quotedForMessage(text) + " is not " + what);
                 continue;
             }
             const std::string key = kind == SanKind::Uri ? text : asciiLower(text);
             if (!seen.insert(key).second) {
-                issue(p, quote(text) + " is listed twice");
+                issue(p, quotedForMessage(text) + " is listed twice");
                 continue;
             }
             values.push_back(value);
@@ -452,14 +413,14 @@ private:
             }
             const std::string name = v[i].get<std::string>();
             if (!keyUsageBit(name)) {
-                issue(p, "unknown keyUsage " + quote(name) +
+                issue(p, "unknown keyUsage " + quotedForMessage(name) +
                              " (known: digitalSignature, nonRepudiation, keyEncipherment, "
                              "dataEncipherment, keyAgreement, keyCertSign, cRLSign, "
                              "encipherOnly, decipherOnly)");
                 continue;
             }
             if (std::find(names.begin(), names.end(), name) != names.end()) {
-                issue(p, quote(name) + " is listed twice");
+                issue(p, quotedForMessage(name) + " is listed twice");
                 continue;
             }
             names.push_back(name);
@@ -484,18 +445,18 @@ private:
                 oid = *named;
             } else if (!text.empty() && text[0] >= '0' && text[0] <= '9') {
                 if (!isDottedOid(text)) {
-                    issue(p, quote(text) + " is not a well-formed dotted OID");
+                    issue(p, quotedForMessage(text) + " is not a well-formed dotted OID");
                     continue;
                 }
                 oid = text;
             } else {
-                issue(p, "unknown extendedKeyUsage " + quote(text) +
+                issue(p, "unknown extendedKeyUsage " + quotedForMessage(text) +
                              " (known: serverAuth, clientAuth, codeSigning, emailProtection, "
                              "timeStamping, OCSPSigning, or a dotted OID)");
                 continue;
             }
             if (!oids.insert(oid).second) {
-                issue(p, quote(text) + " repeats an earlier entry (" + oid + ")");
+                issue(p, quotedForMessage(text) + " repeats an earlier entry (" + oid + ")");
                 continue;
             }
             values.push_back(text);
@@ -521,7 +482,7 @@ private:
                 }
             }
             if (!found) {
-                issue("/subject/commonName", quote(field.value.literal) +
+                issue("/subject/commonName", quotedForMessage(field.value.literal) +
                                                  " must also be a literal in "
                                                  "/extensions/subjectAltName/DNS");
             }

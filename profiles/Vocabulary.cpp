@@ -151,38 +151,6 @@ std::string ekuDisplayName(std::string_view oid) {
     return crypto::extendedKeyUsageName(oid).value_or(std::string(oid));
 }
 
-bool isDottedOid(std::string_view text) {
-    if (text.empty() || text.size() > 128) {
-        return false;
-    }
-    int arcs = 0;
-    uint64_t first = 0;
-    size_t pos = 0;
-    while (true) {
-        const size_t dot = text.find('.', pos);
-        const std::string_view arc =
-            text.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
-        if (arc.empty() || (arc.size() > 1 && arc[0] == '0') ||
-            !std::all_of(arc.begin(), arc.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-            return false;
-        }
-        if (arcs == 0) {
-            if (arc.size() != 1 || arc[0] > '2') {
-                return false;
-            }
-            first = static_cast<uint64_t>(arc[0] - '0');
-        } else if (arcs == 1 && first < 2 && (arc.size() > 2 || std::stoi(std::string(arc)) > 39)) {
-            return false;
-        }
-        ++arcs;
-        if (dot == std::string_view::npos) {
-            break;
-        }
-        pos = dot + 1;
-    }
-    return arcs >= 2;
-}
-
 std::string extensionDisplayName(std::string_view oid) {
     for (const auto& e : kExtensionNames) {
         if (e.oid == oid) {

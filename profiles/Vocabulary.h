@@ -10,6 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/crypto/Oid.h"
+#include "broker/crypto/RsaKeyCheck.h"
+
 namespace legate::profiles {
 
 /// One `SignatureType` token and how it appears in a CSR's signatureAlgorithm.
@@ -43,10 +46,9 @@ inline constexpr std::string_view kRsaEncryptionOid = "1.2.840.113549.1.1.1";
 inline constexpr std::string_view kIdEcPublicKey = "id-ecPublicKey";
 inline constexpr std::string_view kIdEcPublicKeyOid = "1.2.840.10045.2.1";
 inline constexpr std::string_view kRsassaPssOid = "1.2.840.113549.1.1.10";
-/// Smallest RSA modulus a template may name (digest A11).
-inline constexpr int kMinRsaBits = 2048;
-/// Largest RSA modulus a template may name (keeps signature checks cheap).
-inline constexpr int kMaxRsaBits = 8192;
+/// RSA moduli a template may name: the bounds every RSA key Legate accepts obeys.
+inline constexpr int kMinRsaBits = crypto::kMinRsaBits;
+inline constexpr int kMaxRsaBits = crypto::kMaxRsaBits;
 
 inline constexpr std::string_view kSubjectAltNameOid = "2.5.29.17";
 inline constexpr std::string_view kKeyUsageOid = "2.5.29.15";
@@ -72,10 +74,8 @@ std::optional<std::string> ekuNameToOid(std::string_view name);
 /// The reverse, for messages ("1.3.6.1.5.5.7.3.1" -> "serverAuth"); the OID itself if unnamed.
 std::string ekuDisplayName(std::string_view oid);
 
-/// A dotted OID as RFC 9115's CDDL defines it (erratum 7336: only '.' separates arcs),
-/// tightened to what can be DER-encoded: at least two arcs, no leading zeros, second
-/// arc below 40 under arcs 0 and 1, at most 128 characters.
-bool isDottedOid(std::string_view text);
+/// A dotted OID: the one rule, in broker/crypto/Oid.h.
+using crypto::isDottedOid;
 
 /// A human name for an extension OID in messages ("2.5.29.19" -> "basicConstraints").
 std::string extensionDisplayName(std::string_view oid);

@@ -412,6 +412,8 @@ captured "$DEMO_DIR/ndc/onboarding.json" \
 NDC_ID=$(jq -er .id "$DEMO_DIR/ndc/onboarding.json")
 EAB_KID=$(jq -er .eab.kid "$DEMO_DIR/ndc/onboarding.json")
 EAB_HMAC=$(jq -er .eab.hmac_key "$DEMO_DIR/ndc/onboarding.json")
+EAB_KEY_FILE=$DEMO_DIR/ndc/eab.key # ndc reads the key from a file, never from argv
+(umask 077 && printf '%s\n' "$EAB_HMAC" >"$EAB_KEY_FILE")
 ok "NDC $NDC_ID created"
 say "EAB kid $EAB_KID and HMAC key ${EAB_HMAC:0:8}... go to the CDN over a secure channel"
 say "(the HMAC key is shown only once; it binds exactly one ACME account)"
@@ -432,7 +434,7 @@ say "the CSR template allows: an ECDSA P-256 key, SAN $DEMO_NAME, digitalSignatu
 NDC_STATE=$DEMO_DIR/ndc/state
 CERTS=$DEMO_DIR/edge/certs
 step 9 "The CDN registers its ACME account at the IdO (ndc register, with the EAB key)"
-shown ndc register --server "$ACME_DIRECTORY" --eab-kid "$EAB_KID" --eab-hmac "$EAB_HMAC" \
+shown ndc register --server "$ACME_DIRECTORY" --eab-kid "$EAB_KID" --eab-hmac-key-file "$EAB_KEY_FILE" \
     --ca-bundle "$ACME_CA" --state "$NDC_STATE" || ndc_failed register
 account=$(ido admin --json ndc show "$NDC_ID" | jq -r '.account // empty')
 [[ -n $account ]] || fail "ndc register succeeded but the IdO shows no account for NDC $NDC_ID"

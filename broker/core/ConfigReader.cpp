@@ -27,20 +27,6 @@ std::string describe(const nlohmann::json& v) {
 
 }  // namespace
 
-std::string jsonPointerToken(const std::string& member) {
-    std::string out;
-    for (char c : member) {
-        if (c == '~') {
-            out += "~0";
-        } else if (c == '/') {
-            out += "~1";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
 // ---- ConfigReader ----
 
 ConfigReader::ConfigReader(const nlohmann::json& document) : document_(document) {}

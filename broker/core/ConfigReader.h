@@ -24,6 +24,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker/core/MessageText.h"  // jsonPointerToken
+
 namespace legate {
 
 class ConfigReader;
@@ -94,8 +96,5 @@ private:
     };
     std::map<std::string, Visited> visited_;  // by object path
 };
-
-/// RFC 6901 escaping of one reference token ("~" -> "~0", "/" -> "~1").
-std::string jsonPointerToken(const std::string& member);
 
 }  // namespace legate

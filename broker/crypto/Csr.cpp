@@ -8,6 +8,7 @@
 #include <openssl/rsa.h>
 
 #include "broker/crypto/Pem.h"
+#include "broker/crypto/StrictDer.h"
 #include "broker/crypto/X509Util.h"
 
 namespace legate::crypto {
@@ -130,10 +131,52 @@ std::string pssName(const PssParameters& pss) {
            ",trailer=" + std::to_string(pss.trailerField) + ")";
 }
 
+AlgorithmParameters parametersOf(int type) {
+    switch (type) {
+        case V_ASN1_UNDEF:
+            return AlgorithmParameters::Absent;
+        case V_ASN1_NULL:
+            return AlgorithmParameters::Null;
+        case V_ASN1_OBJECT:
+            return AlgorithmParameters::Oid;
+        default:
+            return AlgorithmParameters::Other;
+    }
+}
+
+/// The SubjectPublicKeyInfo's algorithm and parameters as encoded.
+Result<KeyEncoding> decodeKeyEncoding(X509_REQ* req, const PublicKey& key) {
+    KeyEncoding out;
+    X509_PUBKEY* spki = X509_REQ_get_X509_PUBKEY(req);
+    ASN1_OBJECT* algorithm = nullptr;
+    X509_ALGOR* algor = nullptr;
+    if (spki == nullptr ||
+        X509_PUBKEY_get0_param(&algorithm, nullptr, nullptr, &algor, spki) != 1 ||
+        algorithm == nullptr) {
+        return badCsrCall("X509_PUBKEY_get0_param");
+    }
+    out.algorithmOid = oidText(algorithm);
+    if (algor != nullptr) {
+        const ASN1_OBJECT* ignored = nullptr;
+        int type = V_ASN1_UNDEF;
+        const void* parameter = nullptr;
+        X509_ALGOR_get0(&ignored, &type, &parameter, algor);
+        out.parameters = parametersOf(type);
+        if (type == V_ASN1_OBJECT && parameter != nullptr) {
+            out.parameterOid = oidText(static_cast<const ASN1_OBJECT*>(parameter));
+        }
+    }
+    out.bits = key.bits();
+    return out;
+}
+
 Result<SignatureAlgorithm> decodeSignatureAlgorithm(const X509_ALGOR* alg) {
     SignatureAlgorithm out;
     const ASN1_OBJECT* obj = nullptr;
-    X509_ALGOR_get0(&obj, nullptr, nullptr, alg);
+    int parameterType = V_ASN1_UNDEF;
+    const void* parameter = nullptr;
+    X509_ALGOR_get0(&obj, &parameterType, &parameter, alg);
+    out.parameters = parametersOf(parameterType);
     out.oid = oidText(obj);
     const int nid = OBJ_obj2nid(obj);
     if (nid == NID_rsassaPss) {
@@ -220,6 +263,9 @@ Result<X509ReqPtr> decodeRequest(const Bytes& der) {
     if (der.empty()) {
         return badCsr("empty CSR");
     }
+    // Before any parser sees it: OpenSSL keeps the received bytes of the signed part,
+    // so the re-encoding comparison below cannot see BER inside it.
+    LEGATE_TRY(checkStrictDer(der, ErrorType::badCSR, "CSR"));
     const unsigned char* p = der.data();
     X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
     if (!req) {
@@ -229,8 +275,7 @@ Result<X509ReqPtr> decodeRequest(const Bytes& der) {
         return badCsr("trailing data after the CSR (" +
                       std::to_string(der.data() + der.size() - p) + " bytes)");
     }
-    // OpenSSL's decoder tolerates some BER (e.g. indefinite lengths); DER re-encodes
-    // to the same bytes, anything else does not.
+    // Belt and braces: DER re-encodes to the same bytes.
     unsigned char* reencoded = nullptr;
     const int len = i2d_X509_REQ(req.get(), &reencoded);
     OpenSslBytesPtr owner(reencoded);
@@ -271,30 +316,6 @@ std::optional<std::string> extendedKeyUsageName(std::string_view oid) {
     return std::nullopt;
 }
 
-bool isDottedOid(std::string_view text) {
-    // ([0-2])((\.0)|(\.[1-9][0-9]*))*  (RFC 9115 CDDL), with at least two arcs.
-    if (text.size() < 3 || text[0] < '0' || text[0] > '2' || text[1] != '.') {
-        return false;
-    }
-    size_t i = 1;
-    int arcs = 1;
-    while (i < text.size()) {
-        if (text[i] != '.' || i + 1 >= text.size()) {
-            return false;
-        }
-        ++i;
-        const size_t start = i;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-            ++i;
-        }
-        if (i == start || (text[start] == '0' && i - start > 1)) {
-            return false;
-        }
-        ++arcs;
-    }
-    return arcs >= 2;
-}
-
 // ---- Csr ----
 
 Result<Csr> Csr::fromDer(const Bytes& der) {
@@ -315,6 +336,9 @@ Result<Csr> Csr::fromDer(const Bytes& der) {
         return badCsrCall("X509_REQ_get_pubkey");
     }
     csr.publicKey_ = PublicKey::adopt(std::move(key));
+    auto encoding = decodeKeyEncoding(req, csr.publicKey_);
+    LEGATE_TRY(encoding);
+    csr.keyEncoding_ = std::move(*encoding);
 
     const ASN1_BIT_STRING* signature = nullptr;
     const X509_ALGOR* alg = nullptr;

@@ -14,6 +14,7 @@
 
 #include "broker/core/Result.h"
 #include "broker/crypto/Key.h"
+#include "broker/crypto/Oid.h"  // isDottedOid, for the OIDs of a CsrRequest
 
 namespace legate::crypto {
 
@@ -56,8 +57,21 @@ struct PssParameters {
     int trailerField = 1;
 };
 
+/// How an AlgorithmIdentifier's parameters are encoded.
+enum class AlgorithmParameters { Absent, Null, Oid, Other };
+
+/// The CSR's SubjectPublicKeyInfo as encoded, not as a library normalises it, so
+/// explicit curve parameters or odd algorithm parameters cannot hide behind it.
+struct KeyEncoding {
+    std::string algorithmOid;  ///< SPKI algorithm, dotted ("1.2.840.10045.2.1")
+    AlgorithmParameters parameters = AlgorithmParameters::Absent;
+    std::string parameterOid;  ///< when parameters == Oid (EC: the named curve)
+    int bits = 0;              ///< PublicKey::bits()
+};
+
 /// The CSR's signatureAlgorithm.
 struct SignatureAlgorithm {
+    AlgorithmParameters parameters = AlgorithmParameters::Absent;  ///< as encoded
     std::string oid;   ///< dotted, e.g. "1.2.840.10045.4.3.2"
     std::string name;  ///< RFC 9115 token where one exists ("ecdsa-with-SHA256",
                        ///< "sha256WithRSAEncryption", "sha256WithRSAandMGF1" for PSS with
@@ -71,9 +85,6 @@ const std::vector<std::string>& keyUsageNames();
 std::optional<std::string> extendedKeyUsageOid(std::string_view name);
 /// The inverse: "1.3.6.1.5.5.7.3.1" -> "serverAuth"; nullopt for other OIDs.
 std::optional<std::string> extendedKeyUsageName(std::string_view oid);
-/// True for a dotted OID as RFC 9115's CDDL writes it: `([0-2])((\.0)|(\.[1-9][0-9]*))*`
-/// with at least two arcs (no leading zeros, no empty arcs).
-bool isDottedOid(std::string_view text);
 
 class Csr {
 public:
@@ -94,6 +105,7 @@ public:
     Status verifySignature() const;
 
     const PublicKey& publicKey() const { return publicKey_; }
+    const KeyEncoding& keyEncoding() const { return keyEncoding_; }
     const SignatureAlgorithm& signatureAlgorithm() const { return signatureAlgorithm_; }
 
     /// Subject RDNs in order, as encoded (multi-valued RDNs and repeats preserved).
@@ -122,6 +134,7 @@ private:
     Csr() = default;
     Bytes der_;
     PublicKey publicKey_ = PublicKey::adopt(nullptr);
+    KeyEncoding keyEncoding_;
     SignatureAlgorithm signatureAlgorithm_;
     std::vector<Rdn> subject_;
     std::vector<std::string> otherAttributes_;

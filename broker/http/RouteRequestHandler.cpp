@@ -68,7 +68,8 @@ Response RouteRequestHandler::run(Request& request) {
     }
     try {
         Result<Response> result = (*handler_)(request);
-        return result.ok() ? std::move(result).value() : problemResponse(result.problem());
+        return result.ok() ? std::move(result).value()
+                           : problemResponse(result.problem(), request.requestId());
     } catch (const std::exception& e) {
         context_->log.error(
             "handler threw",

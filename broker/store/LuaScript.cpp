@@ -1,6 +1,6 @@
 #include "broker/store/LuaScript.h"
 
-#include <openssl/evp.h>
+#include "broker/crypto/Digest.h"
 
 namespace legate::store {
 namespace {
@@ -12,21 +12,9 @@ acme::Problem redisProblem(const std::string& detail) {
 }  // namespace
 
 std::string sha1Hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
     // SHA1 of a memory buffer cannot fail short of memory exhaustion; an empty result
     // then surfaces as a NOSCRIPT/ERR reply rather than a crash.
-    if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha1(), nullptr) != 1) {
-        return std::string();
-    }
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        hex.push_back(kHex[digest[i] >> 4]);
-        hex.push_back(kHex[digest[i] & 0xF]);
-    }
-    return hex;
+    return crypto::toHex(crypto::digest(crypto::HashAlgorithm::Sha1, data));
 }
 
 LuaScript::LuaScript(std::string source) : source_(std::move(source)), sha1_(sha1Hex(source_)) {}

@@ -2,10 +2,7 @@
 
 #include <array>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
+#include "broker/crypto/Digest.h"
 #include "broker/wire/Base64Url.h"
 #include "broker/wire/Jwk.h"
 #include "broker/wire/Jws.h"
@@ -20,13 +17,13 @@ using nlohmann::json;
 struct MacInfo {
     MacAlgorithm alg;
     std::string_view name;
-    const EVP_MD* (*md)();
+    crypto::HashAlgorithm hash;
 };
 
 constexpr std::array kMacs = {
-    MacInfo{MacAlgorithm::HS256, "HS256", EVP_sha256},
-    MacInfo{MacAlgorithm::HS384, "HS384", EVP_sha384},
-    MacInfo{MacAlgorithm::HS512, "HS512", EVP_sha512},
+    MacInfo{MacAlgorithm::HS256, "HS256", crypto::HashAlgorithm::Sha256},
+    MacInfo{MacAlgorithm::HS384, "HS384", crypto::HashAlgorithm::Sha384},
+    MacInfo{MacAlgorithm::HS512, "HS512", crypto::HashAlgorithm::Sha512},
 };
 
 const MacInfo& info(MacAlgorithm alg) {
@@ -64,16 +61,7 @@ std::optional<MacAlgorithm> parseMacAlgorithm(std::string_view name) {
 
 crypto::Bytes computeMac(MacAlgorithm alg, std::span<const unsigned char> key,
                          std::string_view input) {
-    crypto::Bytes out(EVP_MAX_MD_SIZE);
-    unsigned int len = 0;
-    static const unsigned char kNoKey = 0;  // HMAC() wants a pointer even for length 0
-    if (HMAC(info(alg).md(), key.empty() ? &kNoKey : key.data(), static_cast<int>(key.size()),
-             reinterpret_cast<const unsigned char*>(input.data()), input.size(), out.data(),
-             &len) == nullptr) {
-        return {};
-    }
-    out.resize(len);
-    return out;
+    return crypto::hmac(info(alg).hash, key, input);
 }
 
 Status verifyMac(MacAlgorithm alg, std::span<const unsigned char> key, std::string_view input,
@@ -87,8 +75,7 @@ Status verifyMac(MacAlgorithm alg, std::span<const unsigned char> key, std::stri
         return Problem::make(ErrorType::serverInternal,
                              "HMAC failed: " + crypto::lastOpenSslError());
     }
-    if (mac.size() != expected.size() ||
-        CRYPTO_memcmp(mac.data(), expected.data(), expected.size()) != 0) {
+    if (!crypto::constantTimeEquals(mac, expected)) {
         return unauthorized("MAC does not verify");
     }
     return okStatus();

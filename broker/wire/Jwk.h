@@ -14,13 +14,13 @@
 
 #include "broker/core/Result.h"
 #include "broker/crypto/Key.h"
+#include "broker/crypto/RsaKeyCheck.h"
 
 namespace legate::wire {
 
-/// Smallest RSA modulus accepted for an account key (RFC 8555 §6.2 via the digest).
-inline constexpr int kMinRsaBits = 2048;
-/// Largest RSA modulus accepted: bounds the cost of one verification.
-inline constexpr int kMaxRsaBits = 8192;
+/// RSA modulus bounds for an account key: the one rule in crypto/RsaKeyCheck.h.
+inline constexpr int kMinRsaBits = crypto::kMinRsaBits;
+inline constexpr int kMaxRsaBits = crypto::kMaxRsaBits;
 
 /// Decodes a public JWK.  Members other than the ones that define the key (`use`,
 /// `key_ops`, `alg`, `kid`, ...) are ignored, but private members (`d`, `p`, `q`,

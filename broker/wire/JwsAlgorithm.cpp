@@ -2,11 +2,8 @@
 
 #include <array>
 
-#include <openssl/ec.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
-
+#include "broker/crypto/KeyComponents.h"
+#include "broker/crypto/Signature.h"
 #include "broker/wire/Jwk.h"
 
 namespace legate::wire {
@@ -15,8 +12,6 @@ namespace {
 using acme::ErrorType;
 using acme::Problem;
 using crypto::Bytes;
-
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, crypto::Deleter<ECDSA_SIG_free>>;
 
 struct AlgorithmInfo {
     JwsAlgorithm alg;
@@ -48,98 +43,70 @@ bool isEcdsa(JwsAlgorithm alg) {
     return alg == JwsAlgorithm::ES256 || alg == JwsAlgorithm::ES384 || alg == JwsAlgorithm::ES512;
 }
 
-const EVP_MD* digestOf(JwsAlgorithm alg) {
+/// RFC 7518 §3.1: the hash and padding each algorithm signs with.
+crypto::SignatureScheme schemeOf(JwsAlgorithm alg) {
+    using crypto::HashAlgorithm;
     switch (alg) {
         case JwsAlgorithm::RS256:
-        case JwsAlgorithm::PS256:
         case JwsAlgorithm::ES256:
-            return EVP_sha256();
+            return {HashAlgorithm::Sha256, crypto::SignatureScheme::Padding::Pkcs1};
+        case JwsAlgorithm::PS256:
+            return {HashAlgorithm::Sha256, crypto::SignatureScheme::Padding::Pss};
         case JwsAlgorithm::ES384:
-            return EVP_sha384();
+            return {HashAlgorithm::Sha384, crypto::SignatureScheme::Padding::Pkcs1};
         case JwsAlgorithm::ES512:
-            return EVP_sha512();
+            return {HashAlgorithm::Sha512, crypto::SignatureScheme::Padding::Pkcs1};
         case JwsAlgorithm::EdDSA:
-            return nullptr;  // Ed25519 hashes internally (PureEdDSA)
+            return {std::nullopt, crypto::SignatureScheme::Padding::Pkcs1};  // PureEdDSA
     }
-    return nullptr;
+    return {};
+}
+
+/// The key's family for algorithm checks: RSA, EC, Ed25519 or none of them.
+enum class Family { Rsa, Ec, Ed25519, Other };
+Family familyOf(const crypto::PublicKey& key) {
+    if (key.get() == nullptr) {
+        return Family::Other;
+    }
+    if (crypto::isEd25519(key)) {
+        return Family::Ed25519;
+    }
+    switch (key.algorithm()) {
+        case crypto::KeyAlgorithm::Rsa:
+            return Family::Rsa;
+        case crypto::KeyAlgorithm::Ec:
+            return Family::Ec;
+        default:
+            return Family::Other;
+    }
 }
 
 /// A short human name of a key's shape, for details: "P-384", "RSA-2048", "Ed25519".
 std::string describe(const crypto::PublicKey& key) {
-    switch (EVP_PKEY_get_base_id(key.get())) {
-        case EVP_PKEY_RSA:
-        case EVP_PKEY_RSA_PSS:
+    switch (familyOf(key)) {
+        case Family::Rsa:
             return "RSA-" + std::to_string(key.bits());
-        case EVP_PKEY_EC: {
+        case Family::Ec: {
             const std::string c = key.curveName();
             return c == "secp256r1"   ? "P-256"
                    : c == "secp384r1" ? "P-384"
                    : c == "secp521r1" ? "P-521"
                                       : "EC " + c;
         }
-        case EVP_PKEY_ED25519:
+        case Family::Ed25519:
             return "Ed25519";
-        default:
-            return "unsupported";
+        case Family::Other:
+            break;
     }
+    return "unsupported";
 }
 
 Problem unauthorized(std::string detail) {
-    ERR_clear_error();
     return Problem::make(ErrorType::unauthorized, "JWS signature: " + std::move(detail), 401);
 }
 
-Problem internal(std::string_view call) {
-    return Problem::make(ErrorType::serverInternal,
-                         std::string(call) + " failed: " + crypto::lastOpenSslError());
-}
-
-/// Sets up PS256's padding on a sign/verify context (RFC 7518 §3.5: MGF1 with the
-/// same hash, salt as long as the hash).
-bool setupPss(EVP_PKEY_CTX* pctx) {
-    return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
-           EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0 &&
-           EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) > 0;
-}
-
-/// r‖s (each `width` bytes) to the DER ECDSA-Sig-Value OpenSSL verifies.
-std::optional<Bytes> rawToDer(std::span<const unsigned char> raw, size_t width) {
-    EcdsaSigPtr sig(ECDSA_SIG_new());
-    crypto::BignumPtr r(BN_bin2bn(raw.data(), static_cast<int>(width), nullptr));
-    crypto::BignumPtr s(BN_bin2bn(raw.data() + width, static_cast<int>(width), nullptr));
-    if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
-        return std::nullopt;
-    }
-    r.release();  // now owned by sig
-    s.release();
-    const int len = i2d_ECDSA_SIG(sig.get(), nullptr);
-    if (len <= 0) {
-        return std::nullopt;
-    }
-    Bytes der(static_cast<size_t>(len));
-    unsigned char* out = der.data();
-    if (i2d_ECDSA_SIG(sig.get(), &out) != len) {
-        return std::nullopt;
-    }
-    return der;
-}
-
-/// DER ECDSA-Sig-Value to r‖s, each left-padded to `width` bytes.
-std::optional<Bytes> derToRaw(const Bytes& der, size_t width) {
-    const unsigned char* p = der.data();
-    EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
-    if (!sig) {
-        return std::nullopt;
-    }
-    const BIGNUM* r = nullptr;
-    const BIGNUM* s = nullptr;
-    ECDSA_SIG_get0(sig.get(), &r, &s);
-    Bytes raw(2 * width);
-    if (BN_bn2binpad(r, raw.data(), static_cast<int>(width)) < 0 ||
-        BN_bn2binpad(s, raw.data() + width, static_cast<int>(width)) < 0) {
-        return std::nullopt;
-    }
-    return raw;
+Problem internal(std::string_view what) {
+    return Problem::make(ErrorType::serverInternal, std::string(what) + " failed");
 }
 
 }  // namespace
@@ -175,20 +142,19 @@ Problem badSignatureAlgorithm(std::string detail) {
 }
 
 Result<JwsAlgorithm> defaultJwsAlgorithm(const crypto::PublicKey& key) {
-    switch (EVP_PKEY_get_base_id(key.get())) {
-        case EVP_PKEY_RSA:
-        case EVP_PKEY_RSA_PSS:
+    switch (familyOf(key)) {
+        case Family::Rsa:
             return JwsAlgorithm::RS256;
-        case EVP_PKEY_ED25519:
+        case Family::Ed25519:
             return JwsAlgorithm::EdDSA;
-        case EVP_PKEY_EC:
+        case Family::Ec:
             for (const auto& a : kAlgorithms) {
                 if (!a.curve.empty() && a.curve == key.curveName()) {
                     return a.alg;
                 }
             }
             break;
-        default:
+        case Family::Other:
             break;
     }
     return Problem::make(ErrorType::badPublicKey,
@@ -199,13 +165,13 @@ Status checkKeyFitsAlgorithm(JwsAlgorithm alg, const crypto::PublicKey& key) {
     if (key.get() == nullptr) {
         return Problem::make(ErrorType::badPublicKey, "no key");
     }
-    const int base = EVP_PKEY_get_base_id(key.get());
+    const Family family = familyOf(key);
     const auto& a = info(alg);
     bool fits = false;
     switch (alg) {
         case JwsAlgorithm::RS256:
         case JwsAlgorithm::PS256:
-            fits = base == EVP_PKEY_RSA || base == EVP_PKEY_RSA_PSS;
+            fits = family == Family::Rsa;
             if (fits && key.bits() < kMinRsaBits) {
                 return Problem::make(ErrorType::badPublicKey,
                                      "RSA modulus of " + std::to_string(key.bits()) +
@@ -215,10 +181,10 @@ Status checkKeyFitsAlgorithm(JwsAlgorithm alg, const crypto::PublicKey& key) {
         case JwsAlgorithm::ES256:
         case JwsAlgorithm::ES384:
         case JwsAlgorithm::ES512:
-            fits = base == EVP_PKEY_EC && key.curveName() == a.curve;
+            fits = family == Family::Ec && key.curveName() == a.curve;
             break;
         case JwsAlgorithm::EdDSA:
-            fits = base == EVP_PKEY_ED25519;
+            fits = family == Family::Ed25519;
             break;
     }
     if (!fits) {
@@ -243,7 +209,7 @@ Status verifyJwsSignature(JwsAlgorithm alg, const crypto::PublicKey& key,
                                 std::to_string(2 * a.coordinateBytes) + "-byte r||s form, got " +
                                 std::to_string(signature.size()) + " bytes");
         }
-        auto converted = rawToDer(signature, a.coordinateBytes);
+        auto converted = crypto::ecdsaRawToDer(signature, a.coordinateBytes);
         if (!converted) {
             return internal("ECDSA_SIG conversion");
         }
@@ -252,22 +218,16 @@ Status verifyJwsSignature(JwsAlgorithm alg, const crypto::PublicKey& key,
     } else if (alg == JwsAlgorithm::EdDSA && signature.size() != 64) {
         return unauthorized("EdDSA signature must be 64 bytes, got " +
                             std::to_string(signature.size()));
-    } else if (alg != JwsAlgorithm::EdDSA &&
-               signature.size() != static_cast<size_t>(EVP_PKEY_get_size(key.get()))) {
+    } else if (alg != JwsAlgorithm::EdDSA && signature.size() != crypto::maxSignatureSize(key)) {
         return unauthorized(std::string(a.name) + " signature must be " +
-                            std::to_string(EVP_PKEY_get_size(key.get())) + " bytes, got " +
+                            std::to_string(crypto::maxSignatureSize(key)) + " bytes, got " +
                             std::to_string(signature.size()));
     }
-    crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-    EVP_PKEY_CTX* pctx = nullptr;
-    if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, digestOf(alg), nullptr, key.get()) != 1 ||
-        (alg == JwsAlgorithm::PS256 && !setupPss(pctx))) {
-        return internal("EVP_DigestVerifyInit");
-    }
-    const int rc = EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
-                                    reinterpret_cast<const unsigned char*>(signingInput.data()),
-                                    signingInput.size());
-    if (rc != 1) {
+    const auto* data = reinterpret_cast<const unsigned char*>(signingInput.data());
+    auto verified =
+        crypto::verifySignature(key, schemeOf(alg), {data, signingInput.size()}, signature);
+    LEGATE_TRY(verified);
+    if (!*verified) {
         return unauthorized("does not verify with the " + describe(key) + " key");
     }
     return okStatus();
@@ -276,28 +236,16 @@ Status verifyJwsSignature(JwsAlgorithm alg, const crypto::PublicKey& key,
 Result<Bytes> createJwsSignature(JwsAlgorithm alg, const crypto::PrivateKey& key,
                                  std::string_view signingInput) {
     LEGATE_TRY(checkKeyFitsAlgorithm(alg, key.publicKey()));
-    crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-    EVP_PKEY_CTX* pctx = nullptr;
-    if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, digestOf(alg), nullptr, key.get()) != 1 ||
-        (alg == JwsAlgorithm::PS256 && !setupPss(pctx))) {
-        return internal("EVP_DigestSignInit");
-    }
     const auto* data = reinterpret_cast<const unsigned char*>(signingInput.data());
-    size_t len = 0;
-    if (EVP_DigestSign(ctx.get(), nullptr, &len, data, signingInput.size()) != 1) {
-        return internal("EVP_DigestSign");
-    }
-    Bytes sig(len);
-    if (EVP_DigestSign(ctx.get(), sig.data(), &len, data, signingInput.size()) != 1) {
-        return internal("EVP_DigestSign");
-    }
-    sig.resize(len);
+    auto signed_ = crypto::sign(key, schemeOf(alg), {data, signingInput.size()});
+    LEGATE_TRY(signed_);
+    Bytes sig = std::move(signed_).value();
     if (!isEcdsa(alg)) {
         return sig;
     }
-    auto raw = derToRaw(sig, info(alg).coordinateBytes);
+    auto raw = crypto::ecdsaDerToRaw(sig, info(alg).coordinateBytes);
     if (!raw) {
-        return internal("d2i_ECDSA_SIG");
+        return internal("ECDSA signature conversion");
     }
     return std::move(*raw);
 }

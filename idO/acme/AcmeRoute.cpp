@@ -37,7 +37,7 @@ http::Handler acmeRoute(const AcmeServices& services, AcmeHandler handler,
             response = std::move(result).value();
         } else {
             const auto& problem = result.problem();
-            response = http::problemResponse(problem);
+            response = http::problemResponse(problem, request.requestId());
             if (auto delay = retryAfterOf(problem)) {
                 response.retryAfter(*delay);
             }

@@ -2,8 +2,7 @@
 
 #include "broker/wire/Base64Url.h"
 #include "broker/wire/Jwk.h"
-#include "profiles/CsrMatcher.h"
-#include "profiles/TemplateParser.h"
+#include "idO/acme/DelegationGate.h"
 
 namespace legate::ido {
 
@@ -29,34 +28,31 @@ Result<crypto::Csr> finalizeCsrDer(const nlohmann::json& payload) {
     return csr;
 }
 
-Result<std::optional<Problem>> checkFinalizeCsr(TenantState& state,
-                                                const DelegationRecord& delegation,
-                                                const OrderRecord& order, const crypto::Csr& csr) {
-    auto tmpl = profiles::TemplateParser::parse(delegation.csrTemplate);
-    if (!tmpl.ok()) {
-        return Problem::make(ErrorType::serverInternal,
-                             "the delegation's stored CSR template does not parse");
-    }
-    profiles::MatchContext context;
-    context.allowedSuffixes = delegation.allowedSuffixes;
-    context.orderIdentifiers = order.identifiers;
-    auto report = profiles::CsrMatcher::match(*tmpl, csr, context);
-
-    // Any account key of the tenant (the requester's included): found by thumbprint.
-    // Only for a CSR whose self-signature holds: otherwise that is the only finding.
-    if (csr.verifySignature().ok()) {
-        auto thumbprint = wire::jwkThumbprint(csr.publicKey());
-        if (thumbprint.ok()) {
-            auto owner = state.accountIdByThumbprint(*thumbprint);
-            LEGATE_TRY(owner);
-            if (*owner) {
-                report.badCsr("publicKey",
-                              "the CSR public key is the key of an ACME account; use a "
-                              "separate certificate key (RFC 8555 §11.1)");
+Result<std::optional<Problem>> checkFinalizeCsr(
+    TenantState& state, const DelegationRecord& delegation, const OrderRecord& order,
+    const crypto::Csr& csr, const std::vector<crypto::PublicKey>& otherAccountKeys) {
+    // The account keys the matcher's one rule compares with (RFC 8555 §11.1): the ones
+    // the caller knows (the tenant's upstream key) and the key of the tenant's account
+    // whose thumbprint is the CSR key's, if there is one (the requester's included).
+    std::vector<crypto::PublicKey> accountKeys = otherAccountKeys;
+    auto thumbprint = wire::jwkThumbprint(csr.publicKey());
+    if (thumbprint.ok()) {
+        auto owner = state.accountIdByThumbprint(*thumbprint);
+        LEGATE_TRY(owner);
+        if (*owner) {
+            auto account = state.account(**owner);
+            LEGATE_TRY(account);
+            if (*account) {
+                auto key = wire::parseJwk((*account)->jwk);
+                if (!key.ok()) {
+                    return Problem::make(ErrorType::serverInternal,
+                                         "a stored account JWK does not parse");
+                }
+                accountKeys.push_back(std::move(key).value());
             }
         }
     }
-    return report.toProblem();
+    return checkDelegationFit(delegation, order.identifiers, &csr, accountKeys);
 }
 
 }  // namespace legate::ido

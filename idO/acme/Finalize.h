@@ -7,12 +7,15 @@
 ///    missing or non-string `csr` is 400 `malformed`, anything that does not decode or
 ///    parse is 400 `badCSR` (the order is left unchanged: the NDC may retry).
 ///  * `checkFinalizeCsr`: the delegation's template, the order's identifiers and the
-///    delegation's allowed suffixes through profiles::CsrMatcher, plus key hygiene
-///    (RFC 8555 §11.1): the CSR key must not be the key of ANY account of the tenant
-///    (looked up by JWK thumbprint; the requester's own key included).  A failure
-///    is the matcher's 403 problem (badCSR / rejectedIdentifier with subproblems).
+///    delegation's allowed suffixes through profiles::CsrMatcher, which also holds the
+///    one key-hygiene rule (RFC 8555 §11.1): the CSR key must not be an ACME account
+///    key.  The keys it compares with: the tenant's account whose JWK thumbprint is the
+///    CSR key's (the requester's own key included), and the caller's `otherAccountKeys`
+///    (the tenant's upstream account key at the CA).  A failure is the matcher's 403
+///    problem (badCSR / rejectedIdentifier with subproblems).
 
 #include <optional>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,9 +31,8 @@ Result<crypto::Csr> finalizeCsrDer(const nlohmann::json& payload);
 /// nullopt when the CSR may go to the CA; otherwise the problem to store in the order
 /// and answer with.  A Result failure is an internal error (Redis, a stored template
 /// that no longer parses), not a verdict on the CSR.
-Result<std::optional<acme::Problem>> checkFinalizeCsr(TenantState& state,
-                                                      const DelegationRecord& delegation,
-                                                      const OrderRecord& order,
-                                                      const crypto::Csr& csr);
+Result<std::optional<acme::Problem>> checkFinalizeCsr(
+    TenantState& state, const DelegationRecord& delegation, const OrderRecord& order,
+    const crypto::Csr& csr, const std::vector<crypto::PublicKey>& otherAccountKeys = {});
 
 }  // namespace legate::ido

@@ -195,6 +195,45 @@ Result<NewOrderRequest> parseNewOrder(const json& payload, const AcmeUrls& urls)
     return req;
 }
 
+Status checkRequestedValidity(const NewOrderRequest& request, const StarBounds& bounds,
+                              TimePoint now) {
+    if (request.star) {
+        return okStatus();
+    }
+    using std::chrono::seconds;
+    const auto secondsBetween = [](TimePoint from, TimePoint to) {
+        return std::chrono::duration_cast<seconds>(to - from).count();
+    };
+    if (request.notBefore) {
+        if (*request.notBefore < now - seconds(kMaxNotBeforeBackdateSeconds)) {
+            return malformed("notBefore " + toRfc3339(*request.notBefore) + " lies more than " +
+                             std::to_string(kMaxNotBeforeBackdateSeconds) +
+                             " seconds in the past (now is " + toRfc3339(now) + ")");
+        }
+        if (*request.notBefore > now + seconds(bounds.maxDuration)) {
+            return malformed("notBefore " + toRfc3339(*request.notBefore) +
+                             " lies further in the future than this delegation's max-duration "
+                             "of " +
+                             std::to_string(bounds.maxDuration) + " seconds");
+        }
+    }
+    if (request.notAfter) {
+        if (*request.notAfter <= now) {
+            return malformed("notAfter " + toRfc3339(*request.notAfter) +
+                             " is not in the future (now is " + toRfc3339(now) + ")");
+        }
+        const TimePoint start = request.notBefore ? std::max(*request.notBefore, now) : now;
+        const int64_t validity = secondsBetween(start, *request.notAfter);
+        if (validity > bounds.maxDuration) {
+            return malformed("notAfter " + toRfc3339(*request.notAfter) + " asks for " +
+                             std::to_string(validity) +
+                             " seconds of validity, more than this delegation's max-duration of " +
+                             std::to_string(bounds.maxDuration) + " seconds");
+        }
+    }
+    return okStatus();
+}
+
 Result<json> settleAutoRenewal(const StarRequest& star, const StarBounds& bounds, TimePoint now) {
     const auto start = star.startDate ? std::max(*star.startDate, now) : now;
     const auto startSec = std::chrono::floor<std::chrono::seconds>(start);

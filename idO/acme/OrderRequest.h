@@ -7,6 +7,7 @@
 ///  2. the delegation lookup (403 `unknownDelegation`, needs Redis);
 ///  3. `settleAutoRenewal` with `starBounds` of the tenant and the delegation
 ///     (400 `malformed` naming the bound);
+///     or, for a non-STAR order, `checkRequestedValidity` with the same bounds;
 ///  4. the identifier coverage check against the delegation's template (403
 ///     `rejectedIdentifier`, one subproblem per name).
 ///
@@ -61,6 +62,22 @@ StarBounds starBounds(const StarConfig& tenant, const std::optional<StarPolicy>&
 /// a string that is not one of our delegation URLs gives delegationId "" (the route
 /// answers `unknownDelegation` for it, like for any delegation it cannot use).
 Result<NewOrderRequest> parseNewOrder(const nlohmann::json& payload, const AcmeUrls& urls);
+
+/// How far in the past a non-STAR `notBefore` may lie: enough for clock skew and for
+/// backdating a certificate as CAs do, not enough to mint one for a past period.
+inline constexpr int64_t kMaxNotBeforeBackdateSeconds = 86400;
+
+/// The non-STAR validity bounds (RFC 8555 §7.4 leaves them to the server), applied at
+/// `now` with the same bounds as STAR: the validity a certificate of this delegation may
+/// have is at most its `maxDuration`.  400 `malformed` naming the bound when
+///  * `notBefore` lies more than kMaxNotBeforeBackdateSeconds in the past, or further
+///    in the future than `maxDuration`;
+///  * `notAfter` is not in the future;
+///  * `notAfter` minus the start (the later of `notBefore` and `now`) exceeds
+///    `maxDuration`.
+/// (`notAfter` <= `notBefore` is refused by parseNewOrder.)  Ok for a STAR request.
+Status checkRequestedValidity(const NewOrderRequest& request, const StarBounds& bounds,
+                              TimePoint now);
 
 /// Applies the bounds at `now` and returns the `auto-renewal` object to store and
 /// reflect: start-date (moved to now when in the past, else as sent; omitted when not

@@ -2,14 +2,13 @@
 
 #include "broker/wire/Base64Url.h"
 #include "idO/acme/AcmeRoute.h"
+#include "idO/acme/DelegationGate.h"
 #include "idO/acme/Finalize.h"
 #include "idO/acme/OrderJson.h"
 #include "idO/acme/OrderPaging.h"
 #include "idO/acme/OrderRequest.h"
 #include "idO/acme/Publication.h"
 #include "idO/acme/RequestAuthenticator.h"
-#include "profiles/CsrMatcher.h"
-#include "profiles/TemplateParser.h"
 
 namespace legate::ido {
 namespace {
@@ -142,21 +141,18 @@ Result<Response> newOrder(Request& request, TenantContext& tenant) {
         order.autoRenewal = std::move(settled).value();
         order.expires = parsed->star->endDate;
     } else {
+        LEGATE_TRY(
+            checkRequestedValidity(*parsed, starBounds(tenant.config.star, deleg.star), now));
         order.allowCertificateGet = true;
         order.notBefore = parsed->notBefore;
         order.notAfter = parsed->notAfter;
         order.expires = now + std::chrono::seconds(tenant.serve.limits.orderTtlSeconds);
     }
 
-    auto tmpl = profiles::TemplateParser::parse(deleg.csrTemplate);
-    if (!tmpl.ok()) {
-        return internal("the delegation's stored CSR template does not parse");
-    }
-    profiles::MatchContext context;
-    context.allowedSuffixes = deleg.allowedSuffixes;
-    auto coverage = profiles::CsrMatcher::checkIdentifiers(*tmpl, order.identifiers, context);
-    if (auto problem = coverage.toProblem()) {
-        return std::move(problem->withStatus(403));
+    auto coverage = checkDelegationFit(deleg, order.identifiers);
+    LEGATE_TRY(coverage);
+    if (*coverage) {
+        return std::move(**coverage);
     }
 
     auto outcome = tenant.state.createOrder(order);
@@ -246,7 +242,11 @@ Result<Response> finalize(Request& request, TenantContext& tenant) {
     if (!*delegation) {
         return internal("the order's delegation is missing");
     }
-    auto verdict = checkFinalizeCsr(tenant.state, **delegation, *order, *csr);
+    std::vector<crypto::PublicKey> upstreamKeys;
+    if (auto key = tenant.upstreamAccountKey()) {
+        upstreamKeys.push_back(std::move(*key));
+    }
+    auto verdict = checkFinalizeCsr(tenant.state, **delegation, *order, *csr, upstreamKeys);
     LEGATE_TRY(verdict);
     if (*verdict) {
         auto outcome = tenant.state.rejectFinalize(order->id, **verdict);

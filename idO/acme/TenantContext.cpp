@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "idO/upstream/UpstreamAccountKey.h"
+
 namespace legate::ido {
 namespace {
 
@@ -33,6 +35,21 @@ TenantContext::TenantContext(const ServeConfig& serveConfig, const TenantConfig&
       state(pool, keysFor(tenant.name), clock),
       nonces(makeNonces(pool, state.keys(), serveConfig)),
       urls(serveConfig.acme.baseUrl, tenant.name) {}
+
+std::optional<crypto::PublicKey> TenantContext::upstreamAccountKey() const {
+    if (!config.upstream) {
+        return std::nullopt;
+    }
+    const std::lock_guard lock(upstreamKeyMutex_);
+    if (!upstreamKey_) {
+        // Read-only: creating the key is the relay's job (UpstreamTenant).
+        auto key = upstream::UpstreamAccountKey::load(config.upstream->accountKey);
+        if (key.ok()) {
+            upstreamKey_ = key->publicKey();
+        }
+    }
+    return upstreamKey_;
+}
 
 AcmeServices::AcmeServices(const ServeConfig& config, store::RedisPool& pool, const Clock& clock,
                            profiles::ProfileCatalog profiles)

@@ -4,9 +4,12 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "broker/core/Clock.h"
+#include "broker/crypto/Key.h"
 #include "broker/store/NonceService.h"
 #include "broker/store/RedisPool.h"
 #include "idO/acme/AcmeUrls.h"
@@ -34,6 +37,16 @@ struct TenantContext {
     InvalidatingCache<CertificateRecord> publications;
 
     const std::string& name() const { return config.name; }
+
+    /// The public half of this tenant's upstream account key, which no CSR may use
+    /// (RFC 8555 §11.1): read once from the file the relay creates, then kept.  nullopt
+    /// without an upstream, or while the file does not exist or cannot be read (the
+    /// relay reports that itself; it issues nothing without the key).
+    std::optional<crypto::PublicKey> upstreamAccountKey() const;
+
+private:
+    mutable std::mutex upstreamKeyMutex_;
+    mutable std::optional<crypto::PublicKey> upstreamKey_;
 };
 
 class AcmeServices {

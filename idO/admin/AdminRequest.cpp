@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "broker/core/MessageText.h"
 #include "broker/http/Headers.h"
 #include "broker/wire/StrictJson.h"
 
@@ -51,7 +52,8 @@ Status onlyMembers(const nlohmann::json& object, std::initializer_list<std::stri
                    std::string_view where) {
     for (const auto& [name, value] : object.items()) {
         if (std::find(known.begin(), known.end(), name) == known.end()) {
-            return badRequest("unknown member \"" + name + "\" in " + std::string(where));
+            return badRequest("unknown member " + quotedForMessage(name) + " in " +
+                              std::string(where));
         }
     }
     return okStatus();

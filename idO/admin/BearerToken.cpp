@@ -1,8 +1,8 @@
 #include "idO/admin/BearerToken.h"
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include <algorithm>
 
+#include "broker/crypto/Digest.h"
 #include "broker/http/Headers.h"
 
 namespace legate::ido {
@@ -10,7 +10,8 @@ namespace {
 
 std::array<unsigned char, 32> sha256(std::string_view text) {
     std::array<unsigned char, 32> out{};
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out.data());
+    const crypto::Bytes digest = crypto::sha256(text);
+    std::copy_n(digest.begin(), std::min(digest.size(), out.size()), out.begin());
     return out;
 }
 
@@ -34,7 +35,7 @@ Status BearerToken::check(const std::optional<std::string>& authorization) const
         return unauthorized("the Authorization scheme must be Bearer");
     }
     const auto presented = sha256(value.substr(kScheme.size()));
-    if (!configured_ || CRYPTO_memcmp(presented.data(), digest_.data(), digest_.size()) != 0) {
+    if (!configured_ || !crypto::constantTimeEquals(presented, digest_)) {
         return unauthorized("the bearer token is not valid");
     }
     return okStatus();

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/core/MessageText.h"
 #include "idO/admin/AdminRequest.h"
 #include "profiles/NameSyntax.h"
 #include "profiles/TemplateParser.h"
@@ -115,7 +116,7 @@ Result<json> cnameMapOf(const json& body, const profiles::ProfileInstance& insta
     }
     auto problem = badRequest("invalid \"cname-map\"");
     for (const auto& [key, value] : map.items()) {
-        const auto where = "/cname-map/" + key;
+        const auto where = "/cname-map/" + jsonPointerToken(key);
         const auto name = fqdnWithDot(json(key));
         if (!name) {
             problem.add(badRequest(where + ": the key must be a fully qualified domain name "

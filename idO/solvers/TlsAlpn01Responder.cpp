@@ -19,11 +19,11 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/sha.h>
 #include <openssl/ssl.h>
 
 #include "broker/core/SigPipeGuard.h"
 #include "broker/crypto/CertificateBuilder.h"
+#include "broker/crypto/Digest.h"
 #include "broker/crypto/Key.h"
 #include "idO/solvers/DnsName.h"
 
@@ -355,11 +355,9 @@ void TlsAlpn01Responder::stop() {
 }
 
 crypto::Bytes TlsAlpn01Responder::acmeIdentifierValue(std::string_view keyAuthorization) {
-    crypto::Bytes der(2 + SHA256_DIGEST_LENGTH);
-    der[0] = 0x04;  // OCTET STRING
-    der[1] = SHA256_DIGEST_LENGTH;
-    SHA256(reinterpret_cast<const unsigned char*>(keyAuthorization.data()), keyAuthorization.size(),
-           der.data() + 2);
+    const crypto::Bytes digest = crypto::sha256(keyAuthorization);
+    crypto::Bytes der = {0x04, static_cast<unsigned char>(digest.size())};  // OCTET STRING
+    der.insert(der.end(), digest.begin(), digest.end());
     return der;
 }
 

@@ -109,13 +109,20 @@ protected:
         return code;
     }
 
+    /// The EAB MAC key in a file, as `ndc register --eab-hmac-key-file` reads it.
+    std::string eabKeyFile(const std::string& key, const std::string& name = "eab.key") {
+        writeFile(dir_ / name, key + "\n");
+        return (dir_ / name).string();
+    }
+
     /// `ndc register` with the NDC's EAB credentials into `stateDir`.
     void registerNdc(const json& ndcInfo, const std::filesystem::path& stateDir) {
-        ASSERT_EQ(ndc({"register", "--server", ido_->directoryUrl(),
-                       "--eab-kid=" + ndcInfo["eab"]["kid"].get<std::string>(),
-                       "--eab-hmac=" + ndcInfo["eab"]["hmac_key"].get<std::string>(), "--ca-bundle",
-                       ido_->caFile(), "--state", stateDir.string()}),
-                  0);
+        ASSERT_EQ(
+            ndc({"register", "--server", ido_->directoryUrl(),
+                 "--eab-kid=" + ndcInfo["eab"]["kid"].get<std::string>(),
+                 "--eab-hmac-key-file=" + eabKeyFile(ndcInfo["eab"]["hmac_key"].get<std::string>()),
+                 "--ca-bundle", ido_->caFile(), "--state", stateDir.string()}),
+            0);
     }
 
     static json stateOf(const std::filesystem::path& stateDir) {
@@ -219,12 +226,13 @@ TEST_F(NdcTest, RegisterListDelegationsAndOrderWithTheRealBinary) {
     const auto delegationUrl = addDelegation(ndcInfo, "abc.ido.example");
     const auto stateDir = dir_ / "state";
 
-    // register: through the binary, human output.
-    Process reg({ndcBinary(), "register", "--server", ido_->directoryUrl(),
-                 "--eab-kid=" + ndcInfo["eab"]["kid"].get<std::string>(),
-                 "--eab-hmac=" + ndcInfo["eab"]["hmac_key"].get<std::string>(), "--ca-bundle",
-                 ido_->caFile(), "--state", stateDir.string()},
-                dir_ / "register.log");
+    // register: through the binary, human output, the EAB key on stdin ("-").
+    Process reg(
+        {"/bin/sh", "-c", "k=$1; shift; exec \"$@\" --eab-hmac-key-file=- < \"$k\"", "sh",
+         eabKeyFile(ndcInfo["eab"]["hmac_key"].get<std::string>()), ndcBinary(), "register",
+         "--server", ido_->directoryUrl(), "--eab-kid=" + ndcInfo["eab"]["kid"].get<std::string>(),
+         "--ca-bundle", ido_->caFile(), "--state", stateDir.string()},
+        dir_ / "register.log");
     ASSERT_EQ(reg.wait(seconds(20)), 0) << readFile(dir_ / "register.log");
     const auto regOut = readFile(dir_ / "register.log");
     EXPECT_NE(regOut.find("(created)"), std::string::npos) << regOut;
@@ -312,12 +320,32 @@ TEST_F(NdcTest, ErrorsCarryTheServersProblemTypeAndDetail) {
     // A wrong EAB key: unauthorized from newAccount.
     EXPECT_EQ(ndc({"register", "--server", ido_->directoryUrl(),
                    "--eab-kid=" + ndcInfo["eab"]["kid"].get<std::string>(),
-                   "--eab-hmac=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "--ca-bundle",
-                   ido_->caFile(), "--state", (dir_ / "other").string()},
+                   "--eab-hmac-key-file=" +
+                       eabKeyFile("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "wrong.key"),
+                   "--ca-bundle", ido_->caFile(), "--state", (dir_ / "other").string()},
                   &out, &err),
               1);
     EXPECT_NE(err.find("newAccount failed: urn:ietf:params:acme:error:"), std::string::npos) << err;
-    // Usage errors are exit code 2.
+    // Usage errors are exit code 2: the key on the command line is no longer accepted,
+    // an empty or missing key file is refused before anything is sent.
+    EXPECT_EQ(ndc({"register", "--server", ido_->directoryUrl(), "--eab-kid=k",
+                   "--eab-hmac=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "--state",
+                   (dir_ / "other").string()},
+                  &out, &err),
+              2);
+    EXPECT_NE(err.find("unknown option --eab-hmac"), std::string::npos) << err;
+    EXPECT_EQ(ndc({"register", "--server", ido_->directoryUrl(), "--eab-kid=k",
+                   "--eab-hmac-key-file=" + eabKeyFile(" \n", "empty.key"), "--state",
+                   (dir_ / "other").string()},
+                  &out, &err),
+              2);
+    EXPECT_NE(err.find("holds no key"), std::string::npos) << err;
+    EXPECT_EQ(ndc({"register", "--server", ido_->directoryUrl(), "--eab-kid=k",
+                   "--eab-hmac-key-file=" + (dir_ / "missing.key").string(), "--state",
+                   (dir_ / "other").string()},
+                  &out, &err),
+              2);
+    EXPECT_NE(err.find("cannot read"), std::string::npos) << err;
     EXPECT_EQ(ndc({"order", "--state", stateDir.string()}, &out, &err), 2);
     EXPECT_NE(err.find("needs --delegation"), std::string::npos) << err;
     EXPECT_EQ(ndc({"order", "--bogus"}, &out, &err), 2);

@@ -7,6 +7,7 @@
 #include <openssl/objects.h>
 
 #include "profiles/CsrMatcher.h"
+#include "tests/broker/crypto/CryptoTestSupport.h"
 #include "tests/profiles/TestKeys.h"
 
 namespace legate::profiles {
@@ -465,6 +466,21 @@ TEST(CsrMatcherTest, AccountKeyIsRefused) {
     ASSERT_EQ(report.failures().size(), 1u) << describe(report);
     EXPECT_EQ(report.failures()[0].field, "publicKey");
     EXPECT_EQ(report.toProblem()->type, acme::ErrorType::badCSR);
+}
+
+TEST(CsrMatcherTest, RsaKeyGetsTheAccountKeyExponentRule) {
+    // RSA-2048 is in the template, but e = 3 is below the bound account JWKs obey too.
+    const crypto::PrivateKey key = crypto::test::rsaKeyWithExponent(2048, 3);
+    const MatchReport report =
+        CsrMatcher::match(base(), makeCsr(key, baseRequest()), baseContext());
+    ASSERT_EQ(report.failures().size(), 1u) << describe(report);
+    EXPECT_EQ(report.failures()[0].field, "publicKey");
+    EXPECT_NE(report.failures()[0].detail.find("exponent 3 is too small"), std::string::npos)
+        << report.failures()[0].detail;
+    EXPECT_EQ(report.toProblem()->type, acme::ErrorType::badCSR);
+    EXPECT_TRUE(
+        CsrMatcher::match(base(), makeCsr(testKey(KeyType::Rsa2048), baseRequest()), baseContext())
+            .ok());
 }
 
 TEST(CsrMatcherTest, DetailNamesBothSides) {

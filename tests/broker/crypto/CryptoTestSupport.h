@@ -2,11 +2,13 @@
 /// Shared fixtures for the crypto tests: keys are generated once per type and reused,
 /// because RSA-4096 generation on a shared two-core machine takes seconds.
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <memory>
 
 #include <gtest/gtest.h>
+#include <openssl/rsa.h>
 
 #include "broker/crypto/CertificateBuilder.h"
 #include "broker/crypto/Key.h"
@@ -32,6 +34,31 @@ inline const std::vector<KeyType>& allKeyTypes() {
                                                KeyType::Rsa2048, KeyType::Rsa3072, KeyType::Rsa4096,
                                                KeyType::Ed25519};
     return types;
+}
+
+/// An RSA key with public exponent `e` (e.g. 3, which the key gates must refuse).
+inline PrivateKey rsaKeyWithExponent(int bits, unsigned long e) {
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+    BignumPtr exponent(BN_new());
+    EVP_PKEY* raw = nullptr;
+    if (!ctx || !exponent || BN_set_word(exponent.get(), e) != 1 ||
+        EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), bits) != 1 ||
+        EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), exponent.get()) != 1 ||
+        EVP_PKEY_keygen(ctx.get(), &raw) != 1) {
+        ADD_FAILURE() << "RSA keygen with e=" << e << ": " << lastOpenSslError();
+        std::abort();
+    }
+    EvpPkeyPtr key(raw);
+    unsigned char* der = nullptr;
+    const int len = i2d_PrivateKey(key.get(), &der);
+    OpenSslBytesPtr owner(der);
+    auto parsed = PrivateKey::fromDer(Bytes(der, der + std::max(len, 0)));
+    if (!parsed.ok()) {
+        ADD_FAILURE() << "PrivateKey::fromDer: " << parsed.problem().detail;
+        std::abort();
+    }
+    return std::move(parsed).value();
 }
 
 /// A fixed "now" for certificate tests (2023-11-14T22:13:20Z).

@@ -70,6 +70,19 @@ protected:
                          .link("https://x/alt", "alternate")
                          .retryAfter(30s);
                  })
+            .add("GET", "/store-error",
+                 [](Request&) -> Result<Response> {
+                     return acme::Problem::make(
+                         acme::ErrorType::serverInternal,
+                         "redis: 10.1.2.3:6390: Connection refused (/var/lib/legate/x.sock)");
+                 })
+            .add("GET", "/store-error-503",
+                 [](Request&) -> Result<Response> {
+                     acme::Problem problem = acme::Problem::make(
+                         acme::ErrorType::connection, "hiredis: 10.1.2.3:6390 timed out", 503);
+                     problem.add(acme::Problem::make(acme::ErrorType::serverInternal, "inner"));
+                     return problem;
+                 })
             .add("GET", "/throw",
                  [](Request&) -> Result<Response> {
                      throw std::runtime_error("secret internal detail");
@@ -264,6 +277,50 @@ TEST_F(ServerTest, ExceptionBecomes500ProblemAndIsLogged) {
         [&] { return logs_->text().find("secret internal detail") != std::string::npos; }));
     // The server keeps serving.
     EXPECT_EQ(client_.get(url("/hello"))->status, 200);
+}
+
+TEST_F(ServerTest, InternalProblemsReachTheClientOnlyAsACorrelationId) {
+    auto r = client_.get(url("/store-error"));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 500);
+    const auto doc = json::parse(r->body);
+    EXPECT_EQ(doc["type"], "urn:ietf:params:acme:error:serverInternal");
+    const std::string detail = doc["detail"];
+    for (const char* secret : {"redis", "10.1.2.3", "6390", "/var/lib", "refused"}) {
+        EXPECT_EQ(r->body.find(secret), std::string::npos) << secret << " in " << r->body;
+    }
+    const std::string marker = "correlation id ";
+    const auto at = detail.find(marker);
+    ASSERT_NE(at, std::string::npos) << detail;
+    const std::string id = detail.substr(at + marker.size(), 16);
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+    // The log line has both: the operator finds the detail by the id.
+    ASSERT_TRUE(legate::test::pollUntil([&] {
+        const auto text = logs_->text();
+        const auto line = text.find(id);
+        return line != std::string::npos &&
+               text.find("10.1.2.3:6390: Connection refused", text.rfind('\n', line) + 1) !=
+                   std::string::npos;
+    })) << logs_->text();
+
+    // Any 5xx is internal too: status kept, type serverInternal, no subproblems.
+    auto t = client_.get(url("/store-error-503"));
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->status, 503);
+    const auto tdoc = json::parse(t->body);
+    EXPECT_EQ(tdoc["type"], "urn:ietf:params:acme:error:serverInternal");
+    EXPECT_FALSE(tdoc.contains("subproblems"));
+    EXPECT_EQ(t->body.find("hiredis"), std::string::npos) << t->body;
+}
+
+TEST(ClientProblemTest, ClientErrorsAreUntouched) {
+    const auto problem = acme::Problem::make(acme::ErrorType::badCSR, "csr: bad key");
+    EXPECT_FALSE(isInternalProblem(problem));
+    EXPECT_EQ(clientProblem(problem, "abc").detail, "csr: bad key");
+    const auto internal = acme::Problem::make(acme::ErrorType::badCSR, "x", 500);
+    EXPECT_TRUE(isInternalProblem(internal));
+    EXPECT_EQ(clientProblem(internal, "abc").type, acme::ErrorType::serverInternal);
+    EXPECT_NE(clientProblem(internal, "abc").detail.find("correlation id abc"), std::string::npos);
 }
 
 TEST_F(ServerTest, AccessLogLinesAreJson) {

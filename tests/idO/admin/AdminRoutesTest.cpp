@@ -320,6 +320,10 @@ TEST_F(AdminRoutesTest, ProfileFaultsAreRefused) {
                                         {"names", {"www.ido.example"}},
                                         {"cname_map", json::object()}});
     EXPECT_NE(doc.value("detail", "").find("\"cname_map\""), std::string::npos);
+    // An unknown member's name is quoted with its control bytes escaped.
+    doc = refusedDelegation(
+        ndc["id"], {{"profile", "cdn-tls-ecdsa"}, {"names", {"www.ido.example"}}, {"x\ny", 1}});
+    EXPECT_NE(doc.value("detail", "").find("\"x\\x0ay\""), std::string::npos) << doc.dump();
 }
 
 TEST_F(AdminRoutesTest, CnameMapFaultsAreRefused) {
@@ -332,6 +336,9 @@ TEST_F(AdminRoutesTest, CnameMapFaultsAreRefused) {
     auto doc = refusedDelegation(ndc["id"], withMap({{"www.ido.example", "www.cdn.example."}}));
     EXPECT_NE(doc.value("detail", "").find("/cname-map/www.ido.example"), std::string::npos);
     EXPECT_NE(doc.value("detail", "").find("trailing dot"), std::string::npos);
+    // The key is one RFC 6901 reference token in the path.
+    doc = refusedDelegation(ndc["id"], withMap({{"a/b~c", "www.cdn.example."}}));
+    EXPECT_NE(doc.value("detail", "").find("/cname-map/a~1b~0c:"), std::string::npos) << doc.dump();
     doc = refusedDelegation(ndc["id"], withMap({{"www.ido.example.", "www.cdn.example"}}));
     EXPECT_NE(doc.value("detail", "").find("trailing dot"), std::string::npos);
     doc = refusedDelegation(ndc["id"], withMap({{"other.ido.example.", "x.cdn.example."}}));

@@ -101,5 +101,23 @@ TEST_F(FinalizeTest, AnyAccountKeyOfTheTenantIsRefused) {
     EXPECT_EQ(p->status, 403);
 }
 
+TEST_F(FinalizeTest, TheTenantsUpstreamAccountKeyIsRefused) {
+    // The caller's other account keys (the route passes the tenant's upstream key) go
+    // through the same rule in the matcher.
+    const auto order = createOrder(onboarded_, true);
+    const auto csr = test::csrFor(*certKey_, {"abc.ido.example"});
+    auto passed =
+        checkFinalizeCsr(state(), onboarded_.delegation, order, csr, {accountKey_->publicKey()});
+    ASSERT_TRUE(passed.ok());
+    EXPECT_FALSE(*passed);
+    auto refused = checkFinalizeCsr(state(), onboarded_.delegation, order, csr,
+                                    {accountKey_->publicKey(), certKey_->publicKey()});
+    ASSERT_TRUE(refused.ok());
+    ASSERT_TRUE(*refused);
+    EXPECT_EQ((*refused)->type, ErrorType::badCSR);
+    EXPECT_EQ((*refused)->status, 403);
+    EXPECT_NE((*refused)->detail.find("account key"), std::string::npos) << (*refused)->detail;
+}
+
 }  // namespace
 }  // namespace legate::ido

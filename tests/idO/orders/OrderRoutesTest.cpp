@@ -2,12 +2,16 @@
 // newOrder, order, orders list, finalize, cancel and the certificate publication.
 // Every refusal asserts its status, problem type and that Redis did not change.
 
+#include <filesystem>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "broker/core/Time.h"
 #include "broker/wire/Base64Url.h"
 #include "idO/acme/AccountRoutes.h"
 #include "idO/acme/OrderRoutes.h"
+#include "idO/upstream/UpstreamAccountKey.h"
 #include "tests/idO/orders/OrderFixture.h"
 #include "tests/idO/support/AcmeTestClient.h"
 #include "tests/idO/support/RedisSnapshot.h"
@@ -219,6 +223,53 @@ TEST_F(OrderRoutesTest, NonStarOrderReflectsNotBeforeAndNotAfter) {
     const auto before = snapshot();
     std::swap(payload["notBefore"], payload["notAfter"]);
     expectRefused(ndc_->post(ndc_->urls().newOrder(), payload), 400, "malformed", before);
+}
+
+TEST_F(OrderRoutesTest, NonStarValidityBoundsAreEnforcedWithTheBoundInTheDetail) {
+    using std::chrono::hours;
+    using std::chrono::seconds;
+    const auto before = snapshot();
+    const auto refused = [&](std::optional<TimePoint> notBefore, std::optional<TimePoint> notAfter,
+                             const std::string& inDetail) {
+        auto p = nonStar(deleg_.url);
+        if (notBefore) {
+            p["notBefore"] = toRfc3339(*notBefore);
+        }
+        if (notAfter) {
+            p["notAfter"] = toRfc3339(*notAfter);
+        }
+        auto reply = ndc_->post(ndc_->urls().newOrder(), p);
+        expectRefused(reply, 400, "malformed", before);
+        EXPECT_NE(reply.json().value("detail", "").find(inDetail), std::string::npos)
+            << reply.describe();
+    };
+    const int64_t maxDuration = 30 * 86400;  // the test tenant's max-duration
+    refused(now(), now(), "earlier than notAfter");
+    refused(now() - seconds(86401), now() + hours(1), "86400 seconds in the past");
+    refused(now() + seconds(maxDuration + 1), std::nullopt, std::to_string(maxDuration));
+    refused(std::nullopt, now(), "not in the future");
+    refused(now() - hours(2), now() - hours(1), "not in the future");
+    refused(std::nullopt, now() + seconds(maxDuration + 1), std::to_string(maxDuration));
+    refused(now() + hours(1), now() + hours(1) + seconds(maxDuration + 1),
+            std::to_string(maxDuration + 1) + " seconds of validity");
+
+    // A delegation's own max-duration tightens the tenant's for non-STAR orders too.
+    const auto strict = env_->createDelegation(on_.ndcId, withStar(StarPolicy{3600, 86400 * 2}));
+    const auto strictBefore = snapshot();
+    auto p = nonStar(strict.url);
+    p["notAfter"] = toRfc3339(now() + hours(24 * 3));
+    auto reply = ndc_->post(ndc_->urls().newOrder(), p);
+    expectRefused(reply, 400, "malformed", strictBefore);
+    EXPECT_NE(reply.json().value("detail", "").find(std::to_string(2 * 86400)), std::string::npos);
+
+    // At the bounds exactly: accepted.
+    p = nonStar(deleg_.url);
+    p["notBefore"] = toRfc3339(now() - seconds(86400));
+    p["notAfter"] = toRfc3339(now() + seconds(maxDuration));
+    EXPECT_EQ(ndc_->post(ndc_->urls().newOrder(), p).status, 201);
+    p["notBefore"] = toRfc3339(now() + seconds(maxDuration));
+    p.erase("notAfter");
+    EXPECT_EQ(ndc_->post(ndc_->urls().newOrder(), p).status, 201);
 }
 
 TEST_F(OrderRoutesTest, StarOrderReflectsTheSettledAutoRenewal) {
@@ -456,6 +507,48 @@ TEST_F(OrderRoutesTest, AccountKeyAsCertificateKeyIsBadCsr) {
     EXPECT_EQ(reply.status, 403) << reply.describe();
     EXPECT_EQ(reply.problemType(), urn("badCSR"));
     EXPECT_EQ(state().order(id).value()->status, "invalid");
+}
+
+TEST_F(OrderRoutesTest, TheTenantsUpstreamAccountKeyAsCertificateKeyIsBadCsr) {
+    // The tenant's account key at the CA, in its file as the relay creates it.
+    const auto keyFile = std::filesystem::path(::testing::TempDir()) /
+                         ("legate-upstream-" + std::to_string(::getpid()) + ".pem");
+    std::filesystem::remove(keyFile);
+    auto upstreamKey = upstream::UpstreamAccountKey::loadOrCreate(keyFile);
+    ASSERT_TRUE(upstreamKey.ok()) << upstreamKey.problem().detail;
+    // A tenant with that upstream (one environment at a time on the test Redis).
+    ndc_.reset();
+    env_.reset();
+    AcmeTestOptions options;
+    options.acmeRoutes = {addAccountRoutes, addOrderRoutes};
+    options.configure = [&keyFile](ServeConfig& config) {
+        UpstreamConfig upstream;
+        upstream.directory = "https://ca.invalid/directory";
+        upstream.accountKey = keyFile.string();
+        config.tenants[0].upstream = upstream;
+    };
+    env_ = std::make_unique<AcmeTestEnvironment>(options);
+    ndc_ = std::make_unique<AcmeTestClient>(*env_);
+    on_ = ndc_->onboard();
+    TestDelegationOptions delegation;
+    delegation.names = {"abc.ido.example"};
+    deleg_ = env_->createDelegation(on_.ndcId, delegation);
+
+    const auto id = newOrder(nonStar(deleg_.url));
+    auto reply = ndc_->post(ndc_->urls().finalize(id),
+                            json{{"csr", csrPayload(*upstreamKey, {"abc.ido.example"})}});
+    EXPECT_EQ(reply.status, 403) << reply.describe();
+    EXPECT_EQ(reply.problemType(), urn("badCSR"));
+    EXPECT_NE(reply.json().value("detail", "").find("account key"), std::string::npos)
+        << reply.describe();
+    // Another key passes the same gate.
+    const auto other = newOrder(nonStar(deleg_.url));
+    const auto certKey = *crypto::PrivateKey::generate(crypto::KeyType::P256);
+    EXPECT_EQ(ndc_->post(ndc_->urls().finalize(other),
+                         json{{"csr", csrPayload(certKey, {"abc.ido.example"})}})
+                  .status,
+              200);
+    std::filesystem::remove(keyFile);
 }
 
 TEST_F(OrderRoutesTest, FinalizeOfAnotherAccountsOrderIsNotFound) {
