@@ -4,10 +4,9 @@
 #include <random>
 #include <thread>
 
-#include <openssl/sha.h>
-
 #include "broker/acme/ProblemDocument.h"
 #include "broker/core/Time.h"
+#include "broker/crypto/Digest.h"
 #include "broker/wire/Base64Url.h"
 #include "broker/wire/Eab.h"
 #include "broker/wire/Jwk.h"
@@ -229,9 +228,7 @@ Result<std::string> AcmeClient::dns01TxtValue(const std::string& token) const {
     if (!keyAuth) {
         return std::move(keyAuth).problem();
     }
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(keyAuth->data()), keyAuth->size(), digest);
-    return wire::base64UrlEncode(std::span<const unsigned char>(digest, sizeof digest));
+    return wire::base64UrlEncode(crypto::sha256(*keyAuth));
 }
 
 Result<Challenge> AcmeClient::respondToChallenge(const std::string& url) {
