@@ -4,7 +4,7 @@
 /// server (RFC 8555 §7.1–§7.3, §7.6; RFC 9115 §2.3.1 `delegations` URL).
 
 #include "broker/http/Router.h"
-#include "idO/acme/TenantContext.h"
+#include "idO/tenant/TenantContext.h"
 
 namespace legate::ido {
 

@@ -11,7 +11,7 @@
 #include <functional>
 
 #include "broker/http/Router.h"
-#include "idO/acme/TenantContext.h"
+#include "idO/tenant/TenantContext.h"
 
 namespace legate::ido {
 

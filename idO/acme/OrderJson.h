@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/http/Response.h"
-#include "idO/acme/AcmeUrls.h"
 #include "idO/state/Records.h"
+#include "idO/tenant/AcmeUrls.h"
 
 namespace legate::ido {
 

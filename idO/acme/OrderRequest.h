@@ -26,9 +26,9 @@
 
 #include "broker/core/Clock.h"
 #include "broker/core/Result.h"
-#include "idO/acme/AcmeUrls.h"
 #include "idO/config/ServeConfig.h"
 #include "idO/state/Records.h"
+#include "idO/tenant/AcmeUrls.h"
 
 namespace legate::ido {
 

@@ -4,7 +4,7 @@
 /// the certificate publication endpoints CDN edges poll (RFC 8739 §3.3–§3.4).
 
 #include "broker/http/Router.h"
-#include "idO/acme/TenantContext.h"
+#include "idO/tenant/TenantContext.h"
 
 namespace legate::ido {
 

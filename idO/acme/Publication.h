@@ -35,8 +35,8 @@
 #include "broker/core/Clock.h"
 #include "broker/core/Result.h"
 #include "broker/http/Response.h"
-#include "idO/acme/TenantContext.h"
 #include "idO/state/Records.h"
+#include "idO/tenant/TenantContext.h"
 
 namespace legate::ido {
 

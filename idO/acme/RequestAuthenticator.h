@@ -24,8 +24,8 @@
 #include "broker/crypto/Key.h"
 #include "broker/http/Request.h"
 #include "broker/wire/Jws.h"
-#include "idO/acme/TenantContext.h"
 #include "idO/state/Records.h"
+#include "idO/tenant/TenantContext.h"
 
 namespace legate::ido {
 

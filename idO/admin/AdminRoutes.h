@@ -6,7 +6,7 @@
 #include <string>
 
 #include "broker/http/Router.h"
-#include "idO/acme/TenantContext.h"
+#include "idO/tenant/TenantContext.h"
 
 namespace legate::ido {
 

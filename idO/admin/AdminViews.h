@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "idO/acme/AcmeUrls.h"
 #include "idO/state/Records.h"
+#include "idO/tenant/AcmeUrls.h"
 
 namespace legate::ido {
 

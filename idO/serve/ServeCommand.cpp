@@ -19,13 +19,13 @@
 #include "broker/store/RedisPool.h"
 #include "idO/acme/AccountRoutes.h"
 #include "idO/acme/OrderRoutes.h"
-#include "idO/acme/TenantContext.h"
 #include "idO/admin/AdminRoutes.h"
-#include "idO/cache/EventFeed.h"
 #include "idO/config/ServeConfig.h"
 #include "idO/monitor/AcmeMetrics.h"
 #include "idO/monitor/MonitorRoutes.h"
 #include "idO/relay/RelayService.h"
+#include "idO/tenant/EventFeed.h"
+#include "idO/tenant/TenantContext.h"
 #include "profiles/ProfileCatalog.h"
 
 namespace legate::ido {

@@ -13,7 +13,7 @@
 #include "broker/core/Time.h"
 #include "broker/crypto/CertificateBuilder.h"
 #include "broker/wire/Base64Url.h"
-#include "idO/cache/EventFeed.h"
+#include "idO/tenant/EventFeed.h"
 #include "profiles/CsrBuilder.h"
 #include "profiles/TemplateParser.h"
 #include "tests/idO/support/AcmeTestClient.h"

@@ -13,7 +13,7 @@
 #include "broker/http/HttpClient.h"
 #include "broker/http/Server.h"
 #include "broker/store/RedisPool.h"
-#include "idO/acme/TenantContext.h"
+#include "idO/tenant/TenantContext.h"
 #include "tests/support/RedisServer.h"
 
 namespace legate::ido::test {

@@ -17,7 +17,7 @@
 #include "broker/crypto/Key.h"
 #include "broker/store/RedisPool.h"
 #include "broker/wire/Jwk.h"
-#include "idO/acme/TenantContext.h"
+#include "idO/tenant/TenantContext.h"
 #include "tests/support/RedisServer.h"
 
 namespace legate::ido::test {

@@ -25,7 +25,7 @@
 #include "broker/crypto/Key.h"
 #include "broker/http/Headers.h"
 #include "broker/http/HttpClient.h"
-#include "idO/acme/AcmeUrls.h"
+#include "idO/tenant/AcmeUrls.h"
 #include "tests/idO/support/AcmeTestEnvironment.h"
 
 namespace legate::ido {

@@ -32,9 +32,9 @@
 #include "broker/http/Router.h"
 #include "broker/http/Server.h"
 #include "broker/store/RedisPool.h"
-#include "idO/acme/TenantContext.h"
 #include "idO/config/ServeConfig.h"
 #include "idO/state/Records.h"
+#include "idO/tenant/TenantContext.h"
 #include "tests/support/RedisServer.h"
 #include "tests/support/TestSupport.h"
 

@@ -12,10 +12,10 @@
 #include "broker/crypto/Key.h"
 #include "broker/store/NonceService.h"
 #include "broker/store/RedisPool.h"
-#include "idO/acme/AcmeUrls.h"
 #include "idO/cache/InvalidatingCache.h"
 #include "idO/config/ServeConfig.h"
 #include "idO/state/TenantState.h"
+#include "idO/tenant/AcmeUrls.h"
 #include "profiles/ProfileCatalog.h"
 
 namespace legate::ido {

@@ -1,4 +1,4 @@
-#include "idO/acme/AcmeUrls.h"
+#include "idO/tenant/AcmeUrls.h"
 
 namespace legate::ido {
 

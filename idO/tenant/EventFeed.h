@@ -18,7 +18,7 @@
 
 #include "broker/store/RedisSubscriber.h"
 #include "broker/store/RedisUrl.h"
-#include "idO/acme/TenantContext.h"
+#include "idO/tenant/TenantContext.h"
 
 namespace legate::ido {
 

@@ -1,4 +1,4 @@
-#include "idO/acme/TenantContext.h"
+#include "idO/tenant/TenantContext.h"
 
 #include <stdexcept>
 

@@ -1,4 +1,4 @@
-#include "idO/cache/EventFeed.h"
+#include "idO/tenant/EventFeed.h"
 
 #include <string_view>
 #include <vector>

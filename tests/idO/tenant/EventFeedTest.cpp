@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "idO/acme/RequestAuthenticator.h"
-#include "idO/cache/EventFeed.h"
+#include "idO/tenant/EventFeed.h"
 #include "profiles/ProfileCatalog.h"
 #include "tests/support/RedisServer.h"
 #include "tests/support/TestSupport.h"
