@@ -7,7 +7,13 @@
 namespace legate::crypto {
 namespace {
 
-const EVP_MD* mdOf(HashAlgorithm algorithm) {
+std::span<const unsigned char> bytesOf(std::string_view text) {
+    return {reinterpret_cast<const unsigned char*>(text.data()), text.size()};
+}
+
+}  // namespace
+
+const EVP_MD* evpDigest(HashAlgorithm algorithm) {
     switch (algorithm) {
         case HashAlgorithm::Sha1:
             return EVP_sha1();
@@ -21,16 +27,11 @@ const EVP_MD* mdOf(HashAlgorithm algorithm) {
     return EVP_sha256();
 }
 
-std::span<const unsigned char> bytesOf(std::string_view text) {
-    return {reinterpret_cast<const unsigned char*>(text.data()), text.size()};
-}
-
-}  // namespace
-
 Bytes digest(HashAlgorithm algorithm, std::span<const unsigned char> data) {
     Bytes out(EVP_MAX_MD_SIZE);
     unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), out.data(), &length, mdOf(algorithm), nullptr) != 1) {
+    if (EVP_Digest(data.data(), data.size(), out.data(), &length, evpDigest(algorithm), nullptr) !=
+        1) {
         return {};
     }
     out.resize(length);
@@ -53,7 +54,7 @@ Bytes hmac(HashAlgorithm algorithm, std::span<const unsigned char> key, std::str
     Bytes out(EVP_MAX_MD_SIZE);
     unsigned int length = 0;
     static const unsigned char kNoKey = 0;  // HMAC() wants a pointer even for length 0
-    if (HMAC(mdOf(algorithm), key.empty() ? &kNoKey : key.data(), static_cast<int>(key.size()),
+    if (HMAC(evpDigest(algorithm), key.empty() ? &kNoKey : key.data(), static_cast<int>(key.size()),
              reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(),
              &length) == nullptr) {
         return {};

@@ -13,6 +13,9 @@ namespace legate::crypto {
 
 enum class HashAlgorithm { Sha1, Sha256, Sha384, Sha512 };
 
+/// OpenSSL's digest of `algorithm` (for the other crypto code: signatures).
+const EVP_MD* evpDigest(HashAlgorithm algorithm);
+
 /// The digest of `data`; empty only if OpenSSL fails (memory exhaustion).
 Bytes digest(HashAlgorithm algorithm, std::span<const unsigned char> data);
 Bytes digest(HashAlgorithm algorithm, std::string_view data);

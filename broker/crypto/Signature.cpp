@@ -11,20 +11,7 @@ namespace {
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, Deleter<ECDSA_SIG_free>>;
 
 const EVP_MD* mdOf(const SignatureScheme& scheme) {
-    if (!scheme.hash) {
-        return nullptr;
-    }
-    switch (*scheme.hash) {
-        case HashAlgorithm::Sha1:
-            return EVP_sha1();
-        case HashAlgorithm::Sha256:
-            return EVP_sha256();
-        case HashAlgorithm::Sha384:
-            return EVP_sha384();
-        case HashAlgorithm::Sha512:
-            return EVP_sha512();
-    }
-    return nullptr;
+    return scheme.hash ? evpDigest(*scheme.hash) : nullptr;
 }
 
 /// PSS padding on a sign/verify context: MGF1 with the same hash, salt = hash length.

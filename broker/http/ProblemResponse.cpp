@@ -4,8 +4,6 @@
 #include "broker/log/Logger.h"
 
 namespace legate::http {
-namespace {
-
 std::string newCorrelationId() {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string id;
@@ -15,8 +13,6 @@ std::string newCorrelationId() {
     }
     return id;
 }
-
-}  // namespace
 
 bool isInternalProblem(const acme::Problem& problem) {
     return problem.type == acme::ErrorType::serverInternal || problem.status >= 500;

@@ -21,6 +21,10 @@ namespace legate::http {
 /// status of 500 and above.
 bool isInternalProblem(const acme::Problem& problem);
 
+/// 64 random bits in hex: the id of a request, and the correlation id of an internal
+/// problem that has none (the log holds the detail under it).
+std::string newCorrelationId();
+
 /// What a client may see of `problem`: itself, unless isInternalProblem(); then a
 /// serverInternal problem of the same status (500 if none) whose detail names only
 /// `correlationId`, without subproblems.

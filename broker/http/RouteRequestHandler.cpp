@@ -16,16 +16,6 @@
 namespace legate::http {
 namespace {
 
-std::string newRequestId() {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id;
-    for (unsigned char b : crypto::randomBytes(8)) {
-        id.push_back(kHex[b >> 4]);
-        id.push_back(kHex[b & 0xf]);
-    }
-    return id;
-}
-
 /// Counts a request as in flight for as long as it lives.
 class InFlight {
 public:
@@ -110,7 +100,7 @@ bool RouteRequestHandler::serve(Poco::Net::HTTPServerRequest& request,
     // The observer sees the route's parameters; Request takes the originals.
     const PathParams observed = context_->observer ? params_ : PathParams{};
     try {
-        Request req(request, std::move(params_), context_->maxBodyBytes, newRequestId());
+        Request req(request, std::move(params_), context_->maxBodyBytes, newCorrelationId());
         requestId = req.requestId();
         Response out = run(req);
         status = out.status();

@@ -58,11 +58,8 @@ IssueFailure Issuance::failure(const acme::Problem& problem) const {
     return f;
 }
 
-std::optional<IssueFailure> Issuance::record(RelayProgress& progress, IssueStep step,
-                                             const std::string& audit) {
-    RelayProgress next = progress;
-    next.issue.step = step;
-    next.issue.polls = 0;
+std::optional<IssueFailure> Issuance::save(RelayProgress& progress, RelayProgress next,
+                                           const std::string& audit) {
     auto ok = state_.save(orderId_, fence_, next, audit);
     if (!ok.ok()) {
         return IssueFailure{Kind::transient, ok.problem(), std::nullopt};
@@ -74,6 +71,17 @@ std::optional<IssueFailure> Issuance::record(RelayProgress& progress, IssueStep 
                             std::nullopt};
     }
     progress = std::move(next);
+    return std::nullopt;
+}
+
+std::optional<IssueFailure> Issuance::record(RelayProgress& progress, IssueStep step,
+                                             const std::string& audit) {
+    RelayProgress next = progress;
+    next.issue.step = step;
+    next.issue.polls = 0;
+    if (auto failure = save(progress, std::move(next), audit)) {
+        return failure;
+    }
     if (!audit.empty()) {
         crashPoint(std::string(nameOf(step)));
     }
@@ -97,17 +105,9 @@ std::variant<PollLater, IssueFailure> Issuance::pollLater(RelayProgress& progres
     }
     RelayProgress next = progress;
     next.issue.polls = polls;
-    auto ok = state_.save(orderId_, fence_, next, "");
-    if (!ok.ok()) {
-        return IssueFailure{Kind::transient, ok.problem(), std::nullopt};
+    if (auto failure = save(progress, std::move(next), "")) {
+        return *failure;
     }
-    if (!*ok) {
-        return IssueFailure{Kind::fenced,
-                            acme::Problem::make(acme::ErrorType::serverInternal,
-                                                "the order's relay lock moved to another worker"),
-                            std::nullopt};
-    }
-    progress = std::move(next);
     return PollLater{*at};
 }
 

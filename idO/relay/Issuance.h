@@ -117,6 +117,10 @@ public:
     Result<bool> finish(RelayProgress& progress);
 
 private:
+    /// Writes `next` under the order's fence and makes it `progress`; the failure (Redis,
+    /// or the lock lost to another worker) otherwise.
+    std::optional<IssueFailure> save(RelayProgress& progress, RelayProgress next,
+                                     const std::string& audit);
     /// Moves to `step` (resetting the poll count) and writes the record.
     std::optional<IssueFailure> record(RelayProgress& progress, IssueStep step,
                                        const std::string& audit);
