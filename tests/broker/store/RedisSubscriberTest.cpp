@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/store/RedisPool.h"
 #include "broker/store/RedisSubscriber.h"
 #include "tests/support/RedisServer.h"
 #include "tests/support/TestSupport.h"

@@ -13,6 +13,18 @@ namespace {
 
 using acme::ErrorType;
 
+PublicationConditions ifNoneMatch(std::string value) {
+    PublicationConditions c;
+    c.ifNoneMatch = std::move(value);
+    return c;
+}
+
+PublicationConditions ifModifiedSince(std::string value) {
+    PublicationConditions c;
+    c.ifModifiedSince = std::move(value);
+    return c;
+}
+
 class PublicationTest : public test::OrderFixture {
 protected:
     void SetUp() override {
@@ -82,7 +94,7 @@ TEST_F(PublicationTest, EdgesRevalidateWithETagOrLastModifiedAndGet304) {
         << "Last-Modified is the served certificate's Cert-Not-Before";
 
     for (const std::string& match : {etag, "W/" + etag, "\"other\", " + etag, std::string("*")}) {
-        const auto r = fetch(order.certToken, {.ifNoneMatch = match});
+        const auto r = fetch(order.certToken, ifNoneMatch(match));
         EXPECT_EQ(r.status(), 304) << match;
         EXPECT_TRUE(r.body().empty());
         EXPECT_EQ(r.headers().get("ETag").value_or(""), etag);
@@ -91,24 +103,22 @@ TEST_F(PublicationTest, EdgesRevalidateWithETagOrLastModifiedAndGet304) {
         EXPECT_EQ(r.headers().get("Cache-Control").value_or(""),
                   full.headers().get("Cache-Control").value_or("-"));
     }
-    EXPECT_EQ(fetch(order.certToken, {.ifNoneMatch = "\"0000000000000000\""}).status(), 200);
-    EXPECT_EQ(fetch(order.certToken, {.ifNoneMatch = etag.substr(0, 10)}).status(), 200);
+    EXPECT_EQ(fetch(order.certToken, ifNoneMatch("\"0000000000000000\"")).status(), 200);
+    EXPECT_EQ(fetch(order.certToken, ifNoneMatch(etag.substr(0, 10))).status(), 200);
 
     const auto lastModified = toHttpDate(chain.leaf.notBefore());
-    EXPECT_EQ(fetch(order.certToken, {.ifModifiedSince = lastModified}).status(), 304);
-    EXPECT_EQ(fetch(order.certToken, {.ifModifiedSince = toHttpDate(chain.leaf.notBefore() -
-                                                                    std::chrono::seconds(1))})
+    EXPECT_EQ(fetch(order.certToken, ifModifiedSince(lastModified)).status(), 304);
+    EXPECT_EQ(fetch(order.certToken,
+                    ifModifiedSince(toHttpDate(chain.leaf.notBefore() - std::chrono::seconds(1))))
                   .status(),
               200);
-    EXPECT_EQ(fetch(order.certToken, {.ifModifiedSince = "yesterday"}).status(), 200);
-    EXPECT_EQ(fetch(order.certToken, {.ifNoneMatch = "\"nope\"", .ifModifiedSince = lastModified})
-                  .status(),
-              200)
+    EXPECT_EQ(fetch(order.certToken, ifModifiedSince("yesterday")).status(), 200);
+    EXPECT_EQ(fetch(order.certToken, PublicationConditions{"\"nope\"", lastModified}).status(), 200)
         << "If-None-Match takes precedence";
 
     // A renewal changes the tag: the old one no longer matches.
     const auto renewed = publish(order, now, now + std::chrono::hours(30), std::nullopt);
-    const auto after = fetch(order.certToken, {.ifNoneMatch = etag});
+    const auto after = fetch(order.certToken, ifNoneMatch(etag));
     EXPECT_EQ(after.status(), 200);
     EXPECT_EQ(after.body(), renewed.pem);
     EXPECT_NE(after.headers().get("ETag").value_or(""), etag);
@@ -119,7 +129,7 @@ TEST_F(PublicationTest, RefusalsAreNeverNotModified) {
     const auto now = clock_.now();
     const auto chain = publish(order, now, now + std::chrono::hours(24), std::nullopt);
     ASSERT_TRUE(state().cancelOrder(order.id)->ok());
-    const auto r = fetch(order.certToken, {.ifNoneMatch = publicationETag(chain.pem)});
+    const auto r = fetch(order.certToken, ifNoneMatch(publicationETag(chain.pem)));
     EXPECT_EQ(r.status(), 403);
     EXPECT_FALSE(r.headers().get("ETag"));
 }
