@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "broker/crypto/CertificateBuilder.h"
+#include "broker/store/NonceService.h"
 #include "broker/wire/Base64Url.h"
 #include "broker/wire/Jwk.h"
 #include "broker/wire/Jws.h"
@@ -62,7 +63,8 @@ TEST_F(AccountRoutesTest, NewNonceHeadGetAndPostAsGet) {
     EXPECT_EQ(get.status, 204);
     EXPECT_TRUE(get.body.empty());
     for (const auto* r : {&head, &get}) {
-        EXPECT_EQ(r->headers.get("Replay-Nonce").value_or("").size(), 22u);
+        EXPECT_EQ(r->headers.get("Replay-Nonce").value_or("").size(),
+                  store::NonceService::kNonceLength);
         EXPECT_EQ(r->headers.get("Cache-Control"), "no-store");
         const auto links = r->headers.getAll("Link");
         ASSERT_EQ(links.size(), 1u);

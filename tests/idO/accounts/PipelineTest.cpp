@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/store/NonceService.h"
 #include "broker/wire/Base64Url.h"
 #include "broker/wire/Jwk.h"
 #include "broker/wire/JwsAlgorithm.h"
@@ -53,7 +54,8 @@ protected:
                        bool index = true) {
         EXPECT_EQ(r.status, status) << r.body;
         EXPECT_EQ(problemType(r), type) << r.body;
-        EXPECT_EQ(r.headers.get("Replay-Nonce").value_or("").size(), 22u);
+        EXPECT_EQ(r.headers.get("Replay-Nonce").value_or("").size(),
+                  store::NonceService::kNonceLength);
         const std::vector<std::string> link = {"<" + urls().directory() + ">;rel=\"index\""};
         EXPECT_EQ(r.headers.getAll("Link"), index ? link : std::vector<std::string>{});
         EXPECT_EQ(r.headers.get("Access-Control-Allow-Origin"), "*");
