@@ -201,7 +201,10 @@ std::string Registry::exposition() const {
         blocks[name] = std::move(block);
     }
     std::lock_guard lock(mutex_);
-    for (const auto& [name, family] : counters_) {
+    for (const auto& entry : counters_) {
+        // Named copies, not structured bindings: clang 14 cannot capture those.
+        const std::string& name = entry.first;
+        const auto& family = entry.second;
         std::string block;
         header(block, name, family->help(), "counter");
         family->forEach([&](const LabelValues& values, const Counter& c) {
@@ -210,7 +213,10 @@ std::string Registry::exposition() const {
         });
         blocks[name] = std::move(block);
     }
-    for (const auto& [name, family] : gauges_) {
+    for (const auto& entry : gauges_) {
+        // Named copies, not structured bindings: clang 14 cannot capture those.
+        const std::string& name = entry.first;
+        const auto& family = entry.second;
         std::string block;
         header(block, name, family->help(), "gauge");
         family->forEach([&](const LabelValues& values, const Gauge& g) {
@@ -219,7 +225,10 @@ std::string Registry::exposition() const {
         });
         blocks[name] = std::move(block);
     }
-    for (const auto& [name, family] : histograms_) {
+    for (const auto& entry : histograms_) {
+        // Named copies, not structured bindings: clang 14 cannot capture those.
+        const std::string& name = entry.first;
+        const auto& family = entry.second;
         std::string block;
         header(block, name, family->help(), "histogram");
         family->forEach([&](const LabelValues& values, const Histogram& h) {
