@@ -12,6 +12,11 @@
 option(LEGATE_PCH "Precompile the common headers (cmake/legate_pch.h)" ON)
 
 set(LEGATE_PCH_ANCHOR ${CMAKE_BINARY_DIR}/legate_pch_anchor.cpp)
+if(LEGATE_PCH)
+    # Where <legate_pch.h> is found, for every target: ccache preprocesses each source
+    # with the -include of the PCH's generated header to compute its key.
+    include_directories(${PROJECT_SOURCE_DIR}/cmake)
+endif()
 
 # legate_pch_target(NAME HEADER DEPS...): the object library that owns one PCH.
 function(legate_pch_target name header)
@@ -20,7 +25,10 @@ function(legate_pch_target name header)
     endif()
     add_library(${name} OBJECT ${LEGATE_PCH_ANCHOR})
     target_link_libraries(${name} PRIVATE ${ARGN})
-    target_precompile_headers(${name} PRIVATE ${PROJECT_SOURCE_DIR}/cmake/${header})
+    # Named in angle brackets: CMake then writes `#include <legate_pch.h>` into the
+    # generated cmake_pch.hxx instead of the header's absolute path, so the file (and
+    # every ccache key that hashes it) is the same in every clone.
+    target_precompile_headers(${name} PRIVATE <${header}>)
 endfunction()
 
 # legate_apply_pch(DIR): every compiled target defined in DIR and below reuses a PCH:
