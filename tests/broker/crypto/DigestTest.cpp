@@ -1,6 +1,6 @@
-#include "broker/crypto/Digest.h"
-
 #include <gtest/gtest.h>
+
+#include "broker/crypto/Digest.h"
 
 namespace legate::crypto {
 namespace {

@@ -1,16 +1,16 @@
-#include "broker/crypto/Oid.h"
-
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "broker/crypto/Oid.h"
 
 namespace legate::crypto {
 namespace {
 
 TEST(OidTest, AcceptsX660DottedForm) {
-    for (const char* ok : {"0.0", "0.39", "1.0", "1.39", "2.0", "2.39", "2.40", "2.999.1",
-                           "1.2.840.113549", "2.5.29.17", "1.3.6.1.5.5.7.3.1", "1.2.0.3",
-                           "1.2.18446744073709551616"}) {
+    for (const char* ok :
+         {"0.0", "0.39", "1.0", "1.39", "2.0", "2.39", "2.40", "2.999.1", "1.2.840.113549",
+          "2.5.29.17", "1.3.6.1.5.5.7.3.1", "1.2.0.3", "1.2.18446744073709551616"}) {
         EXPECT_TRUE(isDottedOid(ok)) << ok;
     }
 }
@@ -29,8 +29,8 @@ TEST(OidTest, SecondArcBelowFortyUnderZeroAndOne) {
 }
 
 TEST(OidTest, NoLeadingZerosNoEmptyArcsOnlyDigits) {
-    for (const char* bad : {"1.02", "1.2.03", "1.2.00", "1..2", "1.", ".1.2", "1.2.", "1.2a",
-                            "a.b", "1,2", "1.2 ", " 1.2", "1.2\n", "1.-2"}) {
+    for (const char* bad : {"1.02", "1.2.03", "1.2.00", "1..2", "1.", ".1.2", "1.2.", "1.2a", "a.b",
+                            "1,2", "1.2 ", " 1.2", "1.2\n", "1.-2"}) {
         EXPECT_FALSE(isDottedOid(bad)) << bad;
     }
 }
