@@ -2,7 +2,7 @@
 // GoogleTest and GoogleMock, which every test translation unit parses.
 #pragma once
 
+#include "legate_pch.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "legate_pch.h"
