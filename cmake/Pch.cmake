@@ -9,7 +9,18 @@
 # -Winvalid-pch (added by CMake) makes that an error, so a PCH is never silently unused.
 #
 # -DLEGATE_PCH=OFF builds without them (proves every source includes what it uses).
-option(LEGATE_PCH "Precompile the common headers (cmake/legate_pch.h)" ON)
+#
+# Off by default under clang: a clang PCH records the absolute paths of its build folder,
+# so its bytes differ from clone to clone, and ccache, which hashes the PCH into the key
+# of every object that uses it, then misses on every object of every new clone (measured:
+# a warm cache gave 0 hits for the sanitizer build in a second clone).  Without the PCH
+# clang's objects hit across clones; g++'s .gch carries no such paths.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    set(legate_pch_default ON)
+else()
+    set(legate_pch_default OFF)
+endif()
+option(LEGATE_PCH "Precompile the common headers (cmake/legate_pch.h)" ${legate_pch_default})
 
 set(LEGATE_PCH_ANCHOR ${CMAKE_BINARY_DIR}/legate_pch_anchor.cpp)
 if(LEGATE_PCH)
