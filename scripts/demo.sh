@@ -608,7 +608,7 @@ curl -sSf -X POST -H "Authorization: Bearer $LEGATE_ADMIN_TOKEN" \
     "$LEGATE_ADMIN_URL/admin/v1/tenants/$DEMO_TENANT/ndcs/$NDC2_ID/delegations" \
     -o "$DEMO_DIR/ndc/delegation2.json" || fail "the admin API refused the second delegation"
 ok "NDC $NDC2_ID, delegation $(jq -r .id "$DEMO_DIR/ndc/delegation2.json") for $CERTBOT_NAME" \
-    "(implicit, certificates of $(jq -r .implicit.lifetime "$DEMO_DIR/ndc/delegation2.json") s)"
+    "(implicit, certificates of $(jq -r .implicit.lifetime "$DEMO_DIR/ndc/delegation2-request.json") s)"
 CERTBOT_DIR=$DEMO_DIR/certbot
 mkdir -p "$CERTBOT_DIR"
 demo_free_port PORT_CERTBOT
