@@ -15,7 +15,9 @@
 #   nginx serves it as the CDN edge and curl checks it against Pebble's root; `ndc run`
 #   keeps it fresh and the edge serves the renewed certificate; the operator terminates
 #   the delegation and the publication answers 403 autoRenewalCanceled, no renewal
-#   follows.  Every service is stopped by PID at the end, on failure and on Ctrl-C.
+#   follows; a second CDN runs certbot, unmodified, and gets a certificate for
+#   shop.example.test through implicit delegation (docs/conformance.md).  Every service
+#   is stopped by PID at the end, on failure and on Ctrl-C.
 #
 # Options: --dir DIR (default /tmp/legate-demo), --build-dir DIR (default ./build),
 #          --no-build (use the programs already in the build dir), --lifetime SECONDS
@@ -78,7 +80,7 @@ fi
 
 # --- output helpers -------------------------------------------------------------------
 
-TOTAL_STEPS=14
+TOTAL_STEPS=15
 current_step=0
 current_title=""
 if [[ -t 1 ]]; then
@@ -581,6 +583,59 @@ else
     say "note: ndc has not recorded the end of the order yet; it retries with backoff and keeps"
     say "the valid certificate installed (see logs/ndc.log)"
 fi
+
+# --- 15. a stock client as a second CDN ---------------------------------------------------------------
+
+step 15 "A second CDN with a stock ACME client: certbot, unmodified, through implicit delegation"
+CERTBOT_NAME=shop.$DEMO_ZONE
+say "The operator onboards a second NDC and delegates $CERTBOT_NAME to it with \"implicit\": on:"
+say "certbot sends no RFC 9115 \"delegation\"; the IdO matches its new-order to this delegation"
+say "(the account is EAB-bound to the NDC; the template still gates the CSR at finalize)."
+captured "$DEMO_DIR/ndc/ndc2.json" \
+    ido admin --json ndc add --name "Certbot CDN" --contact ops@cdn2.example.test ||
+    fail "ido admin ndc add (second CDN) failed"
+NDC2_ID=$(jq -er .id "$DEMO_DIR/ndc/ndc2.json")
+jq -r '.eab.hmac_key' "$DEMO_DIR/ndc/ndc2.json" >"$DEMO_DIR/ndc/ndc2-eab.key"
+# A template certbot's CSR fits: P-256, the one name, an optional CN, no key usage demands.
+jq -n --arg name "$CERTBOT_NAME" '{"csr-template": {
+        keyTypes: [{PublicKeyType: "id-ecPublicKey", namedCurve: "secp256r1",
+                    SignatureType: "ecdsa-with-SHA256"}],
+        subject: {commonName: "*"},
+        extensions: {subjectAltName: {DNS: [$name]}}},
+      implicit: {lifetime: 3600}}' >"$DEMO_DIR/ndc/delegation2-request.json"
+curl -sSf -X POST -H "Authorization: Bearer $LEGATE_ADMIN_TOKEN" \
+    -H "Content-Type: application/json" --data @"$DEMO_DIR/ndc/delegation2-request.json" \
+    "$LEGATE_ADMIN_URL/admin/v1/tenants/$DEMO_TENANT/ndcs/$NDC2_ID/delegations" \
+    -o "$DEMO_DIR/ndc/delegation2.json" || fail "the admin API refused the second delegation"
+ok "NDC $NDC2_ID, delegation $(jq -r .id "$DEMO_DIR/ndc/delegation2.json") for $CERTBOT_NAME" \
+    "(implicit, certificates of $(jq -r .implicit.lifetime "$DEMO_DIR/ndc/delegation2-request.json") s)"
+CERTBOT_DIR=$DEMO_DIR/certbot
+mkdir -p "$CERTBOT_DIR"
+demo_free_port PORT_CERTBOT
+# No challenge is solved by certbot (the order's authorizations are already valid), but
+# it wants an authenticator: standalone on a free port it never has to open.
+certbot_args=(certonly --non-interactive --agree-tos -m ops@cdn2.example.test
+    --server "$ACME_DIRECTORY" --eab-kid "$(jq -r .eab.kid "$DEMO_DIR/ndc/ndc2.json")"
+    --standalone --http-01-address 127.0.0.1 --http-01-port "$PORT_CERTBOT"
+    --key-type ecdsa --elliptic-curve secp256r1 -d "$CERTBOT_NAME"
+    --config-dir "$CERTBOT_DIR/config" --work-dir "$CERTBOT_DIR/work"
+    --logs-dir "$DEMO_DIR/logs/certbot")
+# Shown without the HMAC key (certbot takes it only on the command line).
+# shellcheck disable=SC2016 # the $(<...) is shown, not run
+printf '      %s$ REQUESTS_CA_BUNDLE=ido/tls/ca.pem certbot %s --eab-hmac-key "$(<ndc/ndc2-eab.key)"%s\n' \
+    "$DIM" "${certbot_args[*]}" "$RESET"
+REQUESTS_CA_BUNDLE="$DEMO_DIR/ido/tls/ca.pem" certbot "${certbot_args[@]}" \
+    --eab-hmac-key "$(<"$DEMO_DIR/ndc/ndc2-eab.key")" 2>&1 | sed 's/^/        /' ||
+    fail "certbot could not obtain a certificate for $CERTBOT_NAME (logs/certbot/letsencrypt.log)"
+CERTBOT_CHAIN=$CERTBOT_DIR/config/live/$CERTBOT_NAME/fullchain.pem
+[[ -s $CERTBOT_CHAIN ]] || fail "certbot reported success but wrote no $CERTBOT_CHAIN"
+say "What certbot got ($CERTBOT_CHAIN):"
+openssl x509 -in "$CERTBOT_CHAIN" -noout -subject -issuer -serial -startdate -enddate \
+    -ext subjectAltName 2>/dev/null | sed 's/^/        /'
+openssl verify -CAfile "$DEMO_DIR/pebble/root.pem" -untrusted "$CERTBOT_CHAIN" "$CERTBOT_CHAIN" \
+    >/dev/null 2>&1 || fail "certbot's certificate does not chain to Pebble's issuing root"
+ok "certbot's certificate for $CERTBOT_NAME chains to Pebble's root (pebble/root.pem)"
+mark "certbot (second CDN) holds a certificate for $CERTBOT_NAME"
 
 # --- the end --------------------------------------------------------------------------------------------------
 

@@ -14,6 +14,11 @@ nlohmann::json orderJson(const OrderRecord& order, const AcmeUrls& urls) {
     }
     doc["identifiers"] = std::move(ids);
     doc["authorizations"] = nlohmann::json::array();
+    if (order.implicit) {
+        for (size_t i = 0; i < order.identifiers.size(); ++i) {
+            doc["authorizations"].push_back(urls.authorization(order.id, i));
+        }
+    }
     doc["finalize"] = urls.finalize(order.id);
     doc["delegation"] = urls.delegation(order.delegationId);
     if (order.star()) {
@@ -44,6 +49,20 @@ http::Response orderResponse(int status, const OrderRecord& order, const AcmeUrl
         response.retryAfter(kOrderRetryAfter);
     }
     return response;
+}
+
+nlohmann::json authorizationJson(const OrderRecord& order, size_t index) {
+    const auto& id = order.identifiers.at(index);
+    nlohmann::json doc = {{"status", "valid"},
+                          {"expires", toRfc3339(order.expires)},
+                          {"challenges", nlohmann::json::array()}};
+    if (id.value.rfind("*.", 0) == 0) {
+        doc["identifier"] = acme::Identifier{id.type, id.value.substr(2)}.toJson();
+        doc["wildcard"] = true;
+    } else {
+        doc["identifier"] = id.toJson();
+    }
+    return doc;
 }
 
 nlohmann::json delegationJson(const DelegationRecord& delegation) {

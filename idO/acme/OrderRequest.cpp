@@ -151,7 +151,8 @@ StarBounds starBounds(const StarConfig& tenant, const std::optional<StarPolicy>&
     return b;
 }
 
-Result<NewOrderRequest> parseNewOrder(const json& payload, const AcmeUrls& urls) {
+Result<NewOrderRequest> parseNewOrder(const json& payload, const AcmeUrls& urls,
+                                      bool implicitAllowed) {
     if (!payload.is_object()) {
         return malformed("the newOrder payload must be a JSON object");
     }
@@ -162,14 +163,17 @@ Result<NewOrderRequest> parseNewOrder(const json& payload, const AcmeUrls& urls)
 
     auto deleg = payload.find("delegation");
     if (deleg == payload.end()) {
-        return malformed(
-            "delegation is required: this server only issues delegated certificates "
-            "(RFC 9115 §2.3.4)");
-    }
-    if (!deleg->is_string()) {
+        if (!implicitAllowed) {
+            return malformed(
+                "delegation is required: this server only issues delegated certificates "
+                "(RFC 9115 §2.3.4)");
+        }
+        req.implicit = true;
+    } else if (!deleg->is_string()) {
         return malformed("delegation must be a delegation URL string");
+    } else {
+        req.delegationId = urls.delegationIdFromUrl(deleg->get<std::string>());
     }
-    req.delegationId = urls.delegationIdFromUrl(deleg->get<std::string>());
 
     if (payload.contains("auto-renewal")) {
         auto star = parseStar(payload);
@@ -178,10 +182,14 @@ Result<NewOrderRequest> parseNewOrder(const json& payload, const AcmeUrls& urls)
         return req;
     }
     auto get = payload.find("allow-certificate-get");
-    if (get == payload.end() || !get->is_boolean() || !get->get<bool>()) {
+    if (req.implicit && get == payload.end()) {
+        req.allowCertificateGet = false;
+    } else if (get == payload.end() || !get->is_boolean() || !get->get<bool>()) {
         return malformed(
             "allow-certificate-get must be present and true for a delegated order "
             "(RFC 9115 §2.3.4)");
+    } else {
+        req.allowCertificateGet = true;
     }
     auto nb = timeMember(payload, "notBefore", "");
     LEGATE_TRY(nb);

@@ -44,9 +44,13 @@ struct StarRequest {
 struct NewOrderRequest {
     std::vector<acme::Identifier> identifiers;  ///< "dns", lower-cased, unique
     std::string delegationId;                   ///< from the `delegation` URL ("" if not ours)
-    std::optional<StarRequest> star;            ///< set when `auto-renewal` is present
-    std::optional<TimePoint> notBefore;         ///< non-STAR only
-    std::optional<TimePoint> notAfter;          ///< non-STAR only
+    /// No `delegation` member was sent (implicit delegation allowed): the route matches
+    /// one of the account's delegations and delegationId is still "".
+    bool implicit = false;
+    std::optional<StarRequest> star;     ///< set when `auto-renewal` is present
+    std::optional<TimePoint> notBefore;  ///< non-STAR only
+    std::optional<TimePoint> notAfter;   ///< non-STAR only
+    bool allowCertificateGet = false;    ///< non-STAR only
 };
 
 /// The effective STAR limits of one delegation: the tenant's, tightened by the
@@ -58,10 +62,15 @@ struct StarBounds {
 
 StarBounds starBounds(const StarConfig& tenant, const std::optional<StarPolicy>& delegation);
 
-/// Checks the payload's shape.  `delegation` missing or not a string is `malformed`;
-/// a string that is not one of our delegation URLs gives delegationId "" (the route
-/// answers `unknownDelegation` for it, like for any delegation it cannot use).
-Result<NewOrderRequest> parseNewOrder(const nlohmann::json& payload, const AcmeUrls& urls);
+/// Checks the payload's shape.  `delegation` not a string is `malformed`; a string that
+/// is not one of our delegation URLs gives delegationId "" (the route answers
+/// `unknownDelegation` for it, like for any delegation it cannot use).  A missing
+/// `delegation` is `malformed` unless `implicitAllowed` (the tenant opted in to implicit
+/// delegation): then the result is `implicit`, and a non-STAR order need not carry
+/// `allow-certificate-get` (stock clients do not; it is then false: they fetch the
+/// certificate by POST-as-GET).  A STAR order keeps every RFC 8739/9115 rule.
+Result<NewOrderRequest> parseNewOrder(const nlohmann::json& payload, const AcmeUrls& urls,
+                                      bool implicitAllowed = false);
 
 /// How far in the past a non-STAR `notBefore` may lie: enough for clock skew and for
 /// backdating a certificate as CAs do, not enough to mint one for a past period.

@@ -4,6 +4,7 @@
 #include "idO/acme/AcmeRoute.h"
 #include "idO/acme/DelegationGate.h"
 #include "idO/acme/Finalize.h"
+#include "idO/acme/ImplicitDelegation.h"
 #include "idO/acme/OrderJson.h"
 #include "idO/acme/OrderPaging.h"
 #include "idO/acme/OrderRequest.h"
@@ -53,6 +54,42 @@ Result<std::optional<DelegationRecord>> usableDelegation(TenantContext& tenant,
         return std::optional<DelegationRecord>{};
     }
     return d;
+}
+
+/// Every active delegation of the account's NDC, in creation order (implicit delegation
+/// chooses among them).
+Result<std::vector<DelegationRecord>> activeDelegationsOf(TenantContext& tenant,
+                                                          const AccountRecord& account) {
+    std::vector<DelegationRecord> out;
+    std::optional<int64_t> cursor = 0;
+    while (cursor) {
+        auto page = tenant.state.delegationsOfNdc(account.ndcId, *cursor, 100);
+        LEGATE_TRY(page);
+        for (const auto& id : page->ids) {
+            auto d = usableDelegation(tenant, id, account);
+            LEGATE_TRY(d);
+            if (*d) {
+                out.push_back(std::move(**d));
+            }
+        }
+        cursor = page->next;
+    }
+    return out;
+}
+
+/// The delegation an order uses: the one it names, or the one implicit delegation
+/// matches; nullopt when it names one the account cannot use.
+Result<std::optional<DelegationRecord>> orderDelegation(TenantContext& tenant,
+                                                        const NewOrderRequest& parsed,
+                                                        const AccountRecord& account) {
+    if (!parsed.implicit) {
+        return usableDelegation(tenant, parsed.delegationId, account);
+    }
+    auto all = activeDelegationsOf(tenant, account);
+    LEGATE_TRY(all);
+    auto chosen = chooseImplicitDelegation(*all, parsed.identifiers, tenant.urls);
+    LEGATE_TRY(chosen);
+    return std::optional<DelegationRecord>(std::move(chosen).value());
 }
 
 /// The order if it belongs to `account`.
@@ -118,10 +155,10 @@ Result<Response> newOrder(Request& request, TenantContext& tenant) {
     auto auth = authenticate(request, tenant, KeyMode::Kid, PayloadMode::Object);
     LEGATE_TRY(auth);
     const AccountRecord& account = *auth->account;
-    auto parsed = parseNewOrder(auth->payload, tenant.urls);
+    auto parsed = parseNewOrder(auth->payload, tenant.urls, tenant.config.implicitDelegation);
     LEGATE_TRY(parsed);
 
-    auto delegation = usableDelegation(tenant, parsed->delegationId, account);
+    auto delegation = orderDelegation(tenant, *parsed, account);
     LEGATE_TRY(delegation);
     if (!*delegation) {
         return Problem::make(ErrorType::unknownDelegation,
@@ -133,6 +170,7 @@ Result<Response> newOrder(Request& request, TenantContext& tenant) {
     OrderRecord order;
     order.accountId = account.id;
     order.delegationId = deleg.id;
+    order.implicit = parsed->implicit;
     order.identifiers = parsed->identifiers;
     if (parsed->star) {
         auto settled =
@@ -141,9 +179,15 @@ Result<Response> newOrder(Request& request, TenantContext& tenant) {
         order.autoRenewal = std::move(settled).value();
         order.expires = parsed->star->endDate;
     } else {
+        if (parsed->implicit && !parsed->notAfter && deleg.implicit) {
+            // Stock clients ask for no validity: the delegation sets it.
+            const TimePoint start = parsed->notBefore ? std::max(*parsed->notBefore, now) : now;
+            parsed->notAfter = std::chrono::floor<std::chrono::seconds>(start) +
+                               std::chrono::seconds(deleg.implicit->lifetime);
+        }
         LEGATE_TRY(
             checkRequestedValidity(*parsed, starBounds(tenant.config.star, deleg.star), now));
-        order.allowCertificateGet = true;
+        order.allowCertificateGet = parsed->allowCertificateGet;
         order.notBefore = parsed->notBefore;
         order.notAfter = parsed->notAfter;
         order.expires = now + std::chrono::seconds(tenant.serve.limits.orderTtlSeconds);
@@ -197,6 +241,21 @@ Result<Response> orderResource(Request& request, TenantContext& tenant) {
     // At once in this process; the other processes hear it on the events channel.
     tenant.publications.invalidate(order->certToken);
     return reloadedOrder(tenant, order->id, 200);
+}
+
+/// An implicitly delegated order's authorization (OrderJson.h); any other is unknown.
+Result<Response> authorizationResource(Request& request, TenantContext& tenant) {
+    auto auth = authenticate(request, tenant, KeyMode::Kid, PayloadMode::PostAsGet);
+    LEGATE_TRY(auth);
+    auto order = ownedOrder(tenant, request.param("id"), *auth->account);
+    LEGATE_TRY(order);
+    const std::string index = request.param("index");
+    const bool digits = !index.empty() && index.size() < 4 &&
+                        index.find_first_not_of("0123456789") == std::string::npos;
+    if (!order->implicit || !digits || std::stoul(index) >= order->identifiers.size()) {
+        return Problem::make(ErrorType::malformed, "no such authorization", 404);
+    }
+    return Response::json(200, authorizationJson(*order, std::stoul(index)));
 }
 
 Result<Response> orderList(Request& request, TenantContext& tenant) {
@@ -303,6 +362,8 @@ void addOrderRoutes(http::Router& router, const AcmeServices& services) {
     router.add("POST", "/acme/{tenant}/delegation/{id}", acmeRoute(services, delegationObject));
     router.add("POST", "/acme/{tenant}/new-order", acmeRoute(services, newOrder));
     router.add("POST", "/acme/{tenant}/order/{id}", acmeRoute(services, orderResource));
+    router.add("POST", "/acme/{tenant}/order/{id}/authz/{index}",
+               acmeRoute(services, authorizationResource));
     router.add("POST", "/acme/{tenant}/acct/{id}/orders", acmeRoute(services, orderList));
     router.add("POST", "/acme/{tenant}/order/{id}/finalize", acmeRoute(services, finalize));
     router.add({"GET", "HEAD"}, "/acme/{tenant}/cert/{token}",

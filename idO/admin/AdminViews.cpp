@@ -34,6 +34,7 @@ json delegationView(const DelegationRecord& d, const AcmeUrls& urls) {
             {"csr-template", d.csrTemplate},
             {"cname-map", d.cnameMap.is_object() ? d.cnameMap : json(nullptr)},
             {"star", star},
+            {"implicit", d.implicit ? json{{"lifetime", d.implicit->lifetime}} : json(nullptr)},
             {"allowed-suffixes", d.allowedSuffixes},
             {"created", toRfc3339(d.created)},
             {"url", urls.delegation(d.id)}};

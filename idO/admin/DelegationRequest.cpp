@@ -1,5 +1,6 @@
 #include "idO/admin/DelegationRequest.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -177,6 +178,41 @@ Result<std::optional<StarPolicy>> starOf(const json& body, const StarConfig& ten
     return std::optional<StarPolicy>(policy);
 }
 
+/// `"implicit"`: true/false, or {"lifetime": S} with 0 < S <= the effective max-duration.
+Result<std::optional<ImplicitPolicy>> implicitOf(const json& body, const StarConfig& tenant,
+                                                 const std::optional<StarPolicy>& star) {
+    if (!body.contains("implicit") || body["implicit"].is_null()) {
+        return std::optional<ImplicitPolicy>{};
+    }
+    const auto& implicit = body["implicit"];
+    const int64_t maxDuration = star ? star->maxDuration : tenant.maxDuration;
+    if (implicit.is_boolean()) {
+        if (!implicit.get<bool>()) {
+            return std::optional<ImplicitPolicy>{};
+        }
+        return std::optional<ImplicitPolicy>(
+            ImplicitPolicy{std::min(kDefaultImplicitLifetime, maxDuration)});
+    }
+    if (!implicit.is_object()) {
+        return badRequest("\"implicit\" must be true, false or an object {\"lifetime\": S}");
+    }
+    LEGATE_TRY(onlyMembers(implicit, {"lifetime"}, "\"implicit\""));
+    ImplicitPolicy policy{std::min(kDefaultImplicitLifetime, maxDuration)};
+    if (implicit.contains("lifetime")) {
+        const auto& v = implicit["lifetime"];
+        if (!v.is_number_integer() || v.get<int64_t>() <= 0) {
+            return badRequest("\"implicit\".\"lifetime\" must be a positive integer (seconds)");
+        }
+        policy.lifetime = v.get<int64_t>();
+    }
+    if (policy.lifetime > maxDuration) {
+        return badRequest("\"implicit\".\"lifetime\" " + std::to_string(policy.lifetime) +
+                          " exceeds the delegation's max-duration of " +
+                          std::to_string(maxDuration) + " seconds");
+    }
+    return std::optional<ImplicitPolicy>(policy);
+}
+
 }  // namespace
 
 bool templateCoversName(const profiles::CsrTemplate& csrTemplate,
@@ -212,7 +248,8 @@ Result<DelegationRecord> parseDelegationRequest(const json& body,
                                                 const profiles::ProfileCatalog& catalog,
                                                 const StarConfig& tenantStar) {
     LEGATE_TRY(onlyMembers(
-        body, {"csr-template", "profile", "names", "allowed-suffixes", "cname-map", "star"},
+        body,
+        {"csr-template", "profile", "names", "allowed-suffixes", "cname-map", "star", "implicit"},
         "the request"));
     auto suffixes = suffixesOf(body);
     LEGATE_TRY(suffixes);
@@ -222,12 +259,15 @@ Result<DelegationRecord> parseDelegationRequest(const json& body,
     LEGATE_TRY(cnameMap);
     auto star = starOf(body, tenantStar);
     LEGATE_TRY(star);
+    auto implicit = implicitOf(body, tenantStar, *star);
+    LEGATE_TRY(implicit);
 
     DelegationRecord d;
     d.csrTemplate = instance->csrTemplate.toJson();
     d.cnameMap = std::move(cnameMap).value();
     d.allowedSuffixes = instance->allowedSuffixes;
     d.star = *star;
+    d.implicit = *implicit;
     if (body.contains("profile")) {
         d.profile = body["profile"].get<std::string>();
     }

@@ -7,6 +7,10 @@
 ///   + "allowed-suffixes": [...]   suffixes for NDC-chosen ("*"/"**") names
 ///   + "cname-map": {"a.ido.example.": "a.ndc.example."}   digest §2.14, A32
 ///   + "star": {"min-lifetime": S, "max-duration": S}      only tighter than the tenant's
+///   + "implicit": true | {"lifetime": S}   implicit delegation (docs/conformance.md): a
+///     newOrder without `delegation` may be matched to this delegation; S is the validity
+///     of non-STAR certificates ordered without notAfter (default
+///     kDefaultImplicitLifetime, at most the delegation's max-duration)
 ///
 /// Every refusal is a 400 `malformed` problem; template issues carry their JSON Pointer
 /// (relative to the request body, e.g. "/csr-template/keyTypes/0").
@@ -20,6 +24,11 @@
 #include "profiles/ProfileCatalog.h"
 
 namespace legate::ido {
+
+/// The validity of an implicitly ordered non-STAR certificate when the delegation does not
+/// say: a week, short enough that stock clients renew it often (they renew at a third of
+/// the lifetime or less).
+inline constexpr int64_t kDefaultImplicitLifetime = 7 * 86400;
 
 Result<DelegationRecord> parseDelegationRequest(const nlohmann::json& body,
                                                 const profiles::ProfileCatalog& catalog,

@@ -44,7 +44,10 @@ Commands:
   delegation add --ndc ID (--template FILE | --profile NAME --names a,b[,c]
                  [--allowed-suffix SUFFIX]...) [--cname-map FILE]
                  [--min-lifetime SECONDS] [--max-duration SECONDS]
+                 [--implicit-lifetime SECONDS]
       Create a delegation from a CSR template file or a bundled profile.
+      --implicit-lifetime: implicit delegation on (stock ACME clients need not name
+      the delegation; docs/conformance.md), non-STAR certificates of SECONDS.
       --cname-map FILE: a JSON object {"name.ido.example.": "name.ndc.example."}.
   delegation list --ndc ID
   delegation show ID
@@ -59,7 +62,7 @@ unreachable, 2 usage error.
 const cli::ArgSpec kArgSpec{
     .valueOptions = {"--url", "--token", "--token-file", "--tenant", "--name", "--contact", "--ndc",
                      "--template", "--profile", "--names", "--allowed-suffix", "--cname-map",
-                     "--min-lifetime", "--max-duration"},
+                     "--min-lifetime", "--max-duration", "--implicit-lifetime"},
     .flags = {"--json", "--help"},
     .aliases = {{"-h", "--help"}}};
 const std::set<std::string> kGlobalOptions = {"--url", "--token", "--token-file", "--tenant"};
@@ -338,6 +341,10 @@ Result<json> delegationBody(const CommandLine& line) {
         }
         body["star"] = star;
     }
+    if (auto v = line.get("--implicit-lifetime")) {
+        ADMIN_ASSIGN(lifetime, cli::parseSeconds("--implicit-lifetime", *v));
+        body["implicit"] = {{"lifetime", lifetime}};
+    }
     return body;
 }
 
@@ -391,10 +398,11 @@ Result<Call> callOf(const CommandLine& line) {
         return Call{"GET", "/ndcs/" + segment(line.words[2]), std::nullopt, printNdc};
     }
     if (command == "delegation add") {
-        LEGATE_TRY(expect(line, 2,
-                          {"--ndc", "--template", "--profile", "--names", "--allowed-suffix",
-                           "--cname-map", "--min-lifetime", "--max-duration"},
-                          command));
+        LEGATE_TRY(
+            expect(line, 2,
+                   {"--ndc", "--template", "--profile", "--names", "--allowed-suffix",
+                    "--cname-map", "--min-lifetime", "--max-duration", "--implicit-lifetime"},
+                   command));
         ADMIN_ASSIGN(ndc, line.required("--ndc"));
         ADMIN_ASSIGN(body, delegationBody(line));
         return Call{"POST", "/ndcs/" + segment(ndc) + "/delegations", body,

@@ -98,6 +98,7 @@ TenantConfig readTenant(const ConfigNode& node, std::set<std::string>& seen,
     }
     t.termsOfService = node.string("terms-of-service", "");
     t.website = node.string("website", "");
+    t.implicitDelegation = node.boolean("implicit-delegation", false);
     if (auto star = node.optionalObject("star")) {
         t.star.minLifetime = star->integer("min-lifetime", 10, 366LL * 86400, t.star.minLifetime);
         t.star.maxDuration =

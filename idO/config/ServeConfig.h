@@ -88,6 +88,10 @@ struct TenantConfig {
     std::string termsOfService;
     std::string website;
     StarConfig star;
+    /// Implicit delegation (docs/conformance.md): a newOrder without `delegation` is
+    /// matched to the account's NDC's delegations that allow it.  Off unless the operator
+    /// opts in; each delegation must opt in too.
+    bool implicitDelegation = false;
     /// The real CA behind this tenant; without it orders stay `processing` (an IdO that
     /// only answers NDCs, e.g. while it is being set up).
     std::optional<UpstreamConfig> upstream;

@@ -109,6 +109,10 @@ std::optional<DelegationRecord> DelegationRecord::fromFields(std::string id, con
         d.star = StarPolicy{star.value("min-lifetime", int64_t{0}),
                             star.value("max-duration", int64_t{0})};
     }
+    const auto implicit = jsonField(f, "implicit");
+    if (implicit.is_object()) {
+        d.implicit = ImplicitPolicy{implicit.value("lifetime", int64_t{0})};
+    }
     d.profile = get(f, "profile");
     d.status = get(f, "status");
     d.created = timeFromField(get(f, "created"));
@@ -123,6 +127,7 @@ std::optional<OrderRecord> OrderRecord::fromFields(std::string id, const FieldMa
     o.id = std::move(id);
     o.accountId = get(f, "account");
     o.delegationId = get(f, "delegation");
+    o.implicit = get(f, "implicit") == "1";
     o.status = get(f, "status");
     const auto ids = jsonField(f, "identifiers");
     if (ids.is_array()) {

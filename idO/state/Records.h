@@ -69,6 +69,15 @@ struct StarPolicy {
     int64_t maxDuration = 0;
 };
 
+/// Implicit delegation (docs/conformance.md): a newOrder without `delegation` from the
+/// NDC's account may be matched to this delegation.
+struct ImplicitPolicy {
+    /// Validity in seconds of a non-STAR certificate whose order did not ask for a
+    /// notAfter: stock clients never do, so the delegation sets it (short-lived, renewed
+    /// by the client).
+    int64_t lifetime = 0;
+};
+
 /// A delegation: a CSR template (and optional CNAME map) bound to one NDC.
 struct DelegationRecord {
     std::string id;
@@ -77,8 +86,9 @@ struct DelegationRecord {
     nlohmann::json cnameMap;  ///< object or null
     std::vector<std::string> allowedSuffixes;
     std::optional<StarPolicy> star;
-    std::string profile;  ///< bundled profile it was made from, or ""
-    std::string status;   ///< "active" or "terminated"
+    std::optional<ImplicitPolicy> implicit;  ///< set when implicit delegation is on
+    std::string profile;                     ///< bundled profile it was made from, or ""
+    std::string status;                      ///< "active" or "terminated"
     TimePoint created;
 
     bool active() const { return status == "active"; }
@@ -90,6 +100,9 @@ struct OrderRecord {
     std::string id;
     std::string accountId;
     std::string delegationId;
+    /// Matched by implicit delegation (no `delegation` member sent): the order lists one
+    /// already-valid authorization per identifier, which stock clients need to see.
+    bool implicit = false;
     std::string status;  ///< ready, processing, valid, invalid, canceled
     std::vector<acme::Identifier> identifiers;
     /// STAR: the reflected auto-renewal object (start-date, end-date, lifetime,

@@ -109,7 +109,8 @@ return {'ok'}
 }
 
 // KEYS: delegation, ndc's delegations, ndc, audit, relay stream.
-// ARGV: id, ndc, template, cname map, allowed suffixes, star policy, profile, now.
+// ARGV: id, ndc, template, cname map, allowed suffixes, star policy, profile, now,
+//       implicit policy.
 // A relay job tells the upstream side (CNAME map installed at creation, when so
 // configured).
 const store::LuaScript& createDelegation() {
@@ -118,7 +119,7 @@ if redis.call('EXISTS', KEYS[3]) == 0 then return {'no-ndc'} end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
 redis.call('HSET', KEYS[1], 'ndc', ARGV[2], 'template', ARGV[3], 'cname_map', ARGV[4],
            'allowed_suffixes', ARGV[5], 'star', ARGV[6], 'profile', ARGV[7],
-           'status', 'active', 'created', ARGV[8])
+           'status', 'active', 'created', ARGV[8], 'implicit', ARGV[9])
 redis.call('ZADD', KEYS[2], ARGV[8], ARGV[1])
 audit(KEYS[4], 'what', 'delegation', 'id', ARGV[1], 'to', 'active', 'ndc', ARGV[2],
       'at', ARGV[8])
@@ -166,7 +167,7 @@ return {'ok', tostring(canceled)}
 
 // KEYS: order, account's orders, delegation's orders, delegation, account, cert, audit.
 // ARGV: id, account, delegation, identifiers, auto_renewal, allow_certificate_get,
-//       not_before, not_after, expires, now, cert token, star, end date.
+//       not_before, not_after, expires, now, cert token, star, end date, implicit.
 const store::LuaScript& createOrder() {
     return script(R"LUA(
 local acct = redis.call('HMGET', KEYS[5], 'status', 'ndc')
@@ -177,7 +178,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
 redis.call('HSET', KEYS[1], 'account', ARGV[2], 'delegation', ARGV[3], 'status', 'ready',
            'identifiers', ARGV[4], 'auto_renewal', ARGV[5], 'allow_certificate_get', ARGV[6],
            'not_before', ARGV[7], 'not_after', ARGV[8], 'expires', ARGV[9], 'created', ARGV[10],
-           'cert', ARGV[11])
+           'cert', ARGV[11], 'implicit', ARGV[14])
 redis.call('ZADD', KEYS[2], ARGV[10], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('HSET', KEYS[6], 'order', ARGV[1], 'state', 'pending', 'allow_get', ARGV[6],

@@ -184,12 +184,16 @@ Result<Outcome> TenantState::createDelegation(DelegationRecord& d) {
     if (d.star) {
         star = {{"min-lifetime", d.star->minLifetime}, {"max-duration", d.star->maxDuration}};
     }
+    nlohmann::json implicit = nullptr;
+    if (d.implicit) {
+        implicit = {{"lifetime", d.implicit->lifetime}};
+    }
     return run(scripts::createDelegation(),
                {keys_.delegation(d.id), keys_.ndcDelegations(d.ndcId), keys_.ndc(d.ndcId),
                 keys_.auditStream(), keys_.relayStream()},
                {d.id, d.ndcId, d.csrTemplate.dump(), jsonText(d.cnameMap),
                 nlohmann::json(d.allowedSuffixes).dump(), jsonText(star), d.profile,
-                timeField(d.created)});
+                timeField(d.created), jsonText(implicit)});
 }
 
 Result<std::optional<DelegationRecord>> TenantState::delegation(const std::string& id) {
@@ -250,14 +254,15 @@ Result<Outcome> TenantState::createOrder(OrderRecord& o) {
     const bool allowGet =
         o.star() ? o.autoRenewal.value("allow-certificate-get", false) : o.allowCertificateGet;
     o.allowCertificateGet = allowGet;
-    auto outcome = run(
-        scripts::createOrder(),
-        {keys_.order(o.id), keys_.accountOrders(o.accountId),
-         keys_.delegationOrders(o.delegationId), keys_.delegation(o.delegationId),
-         keys_.account(o.accountId), keys_.certificate(o.certToken), keys_.auditStream()},
-        {o.id, o.accountId, o.delegationId, ids.dump(), jsonText(o.autoRenewal),
-         o.allowCertificateGet ? "1" : "0", optionalTime(o.notBefore), optionalTime(o.notAfter),
-         timeField(o.expires), timeField(o.created), o.certToken, o.star() ? "1" : "0", endDate});
+    auto outcome =
+        run(scripts::createOrder(),
+            {keys_.order(o.id), keys_.accountOrders(o.accountId),
+             keys_.delegationOrders(o.delegationId), keys_.delegation(o.delegationId),
+             keys_.account(o.accountId), keys_.certificate(o.certToken), keys_.auditStream()},
+            {o.id, o.accountId, o.delegationId, ids.dump(), jsonText(o.autoRenewal),
+             o.allowCertificateGet ? "1" : "0", optionalTime(o.notBefore), optionalTime(o.notAfter),
+             timeField(o.expires), timeField(o.created), o.certToken, o.star() ? "1" : "0", endDate,
+             o.implicit ? "1" : "0"});
     LEGATE_TRY(outcome);
     if (outcome->reason == "exists") {
         return Outcome{"ok", ""};  // our own first attempt, seen on a retry

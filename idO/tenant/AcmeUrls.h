@@ -49,6 +49,10 @@ public:
     }
     std::string order(std::string_view id) const { return root_ + "/order/" + std::string(id); }
     std::string finalize(std::string_view id) const { return order(id) + "/finalize"; }
+    /// The already-valid authorization `index` of an implicitly delegated order.
+    std::string authorization(std::string_view orderId, size_t index) const {
+        return order(orderId) + "/authz/" + std::to_string(index);
+    }
     std::string certificate(std::string_view token) const {
         return root_ + "/cert/" + std::string(token);
     }

@@ -121,6 +121,7 @@ demo_write_ido_config() {
           log: {level: "information", file: $log},
           tenants: [{name: $tenant,
                      star: {"min-lifetime": 60, "max-duration": 86400},
+                     "implicit-delegation": true,
                      upstream: $upstream}]}' >"$dir/ido.json"
 }
 

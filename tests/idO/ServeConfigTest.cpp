@@ -69,6 +69,22 @@ TEST(ServeConfig, ReportsEveryBadFieldWithItsPath) {
     EXPECT_EQ(problems.size(), 8u) << ::testing::PrintToString(problems);
 }
 
+TEST(ServeConfig, ImplicitDelegationIsOffUnlessTheTenantOptsIn) {
+    auto doc = minimal();
+    doc["tenants"].push_back({{"name", "open"}, {"implicit-delegation", true}});
+    auto result = parseServeConfig(doc, "/etc/legate");
+    ASSERT_TRUE(std::holds_alternative<ServeConfig>(result))
+        << std::get<ConfigErrors>(result).problems[0];
+    const auto& c = std::get<ServeConfig>(result);
+    EXPECT_FALSE(c.tenant("example")->implicitDelegation);
+    EXPECT_TRUE(c.tenant("open")->implicitDelegation);
+
+    doc["tenants"][1]["implicit-delegation"] = "yes";
+    const auto problems = problemsOf(doc);
+    EXPECT_TRUE(mentions(problems, "/tenants/1/implicit-delegation:"))
+        << ::testing::PrintToString(problems);
+}
+
 TEST(ServeConfig, MissingSectionsAndConflicts) {
     auto doc = minimal();
     doc.erase("redis");

@@ -31,6 +31,7 @@ IdoProcess::IdoProcess(Options options)
     if (!options_.upstream.is_null()) {
         config["tenants"][0]["upstream"] = options_.upstream;
     }
+    config["tenants"][0].merge_patch(options_.tenantExtra);
     config.merge_patch(options_.extra);
     writeFile(dir_ / "ido.json", config.dump(2));
 }

@@ -26,6 +26,8 @@ public:
         int maxDuration = 30 * 86400;
         /// Merged into the generated config (e.g. {"limits": {...}}).
         nlohmann::json extra = nlohmann::json::object();
+        /// Merged into the tenant's section (e.g. {"implicit-delegation": true}).
+        nlohmann::json tenantExtra = nlohmann::json::object();
         /// The tenant's `upstream` section (null: no upstream, orders stay processing).
         nlohmann::json upstream = nullptr;
         /// Environment for the process (e.g. the relay's crash hook).

@@ -140,6 +140,22 @@ TEST_F(AdminCommandTest, DelegationAddFromTemplateFileWithCnameMapAndStar) {
     EXPECT_EQ(stored->allowedSuffixes, std::vector<std::string>{"cdn.ido.example"});
 }
 
+TEST_F(AdminCommandTest, DelegationAddWithImplicitLifetime) {
+    auto ndc = addNdc();
+    auto run = admin({"delegation", "add", "--ndc", ndc["id"], "--profile", "cdn-tls-ecdsa",
+                      "--names", "www.ido.example", "--implicit-lifetime", "600"});
+    ASSERT_EQ(run.status, 0) << run.err;
+    auto ids = server_->tenant().state.delegationsOfNdc(ndc["id"], 0, 10).value().ids;
+    ASSERT_EQ(ids.size(), 1u);
+    auto stored = server_->tenant().state.delegation(ids[0]).value();
+    ASSERT_TRUE(stored->implicit);
+    EXPECT_EQ(stored->implicit->lifetime, 600);
+
+    run = admin({"delegation", "add", "--ndc", ndc["id"], "--profile", "cdn-tls-ecdsa", "--names",
+                 "www.ido.example", "--implicit-lifetime", "soon"});
+    EXPECT_EQ(run.status, 2) << run.err;
+}
+
 TEST_F(AdminCommandTest, DelegationListShowAndRm) {
     auto ndc = addNdc();
     const auto account = server_->bindAccount(ndc);

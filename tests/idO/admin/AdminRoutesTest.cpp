@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "broker/core/Time.h"
+#include "idO/admin/DelegationRequest.h"
 #include "tests/idO/admin/AdminTestServer.h"
 
 namespace legate::ido::test {
@@ -375,6 +376,41 @@ TEST_F(AdminRoutesTest, StarLimitsCanOnlyTightenTheTenants) {
         server_->tenant().state.delegation(json::parse(r.body)["id"].get<std::string>()).value();
     EXPECT_EQ(stored->star->minLifetime, kTenantMinLifetime);
     EXPECT_EQ(stored->star->maxDuration, kTenantMaxDuration);
+}
+
+TEST_F(AdminRoutesTest, ImplicitDelegationOptionIsCheckedAndShown) {
+    auto ndc = server_->createNdc();
+    auto with = [](const json& implicit, const json& star = nullptr) {
+        json body = {{"profile", "cdn-tls-ecdsa"}, {"names", {"www.ido.example"}}};
+        body["implicit"] = implicit;
+        if (!star.is_null()) {
+            body["star"] = star;
+        }
+        return body;
+    };
+    refusedDelegation(ndc["id"], with("yes"));
+    refusedDelegation(ndc["id"], with({{"lifetime", 0}}));
+    refusedDelegation(ndc["id"], with({{"lifetime", "600"}}));
+    refusedDelegation(ndc["id"], with({{"lifetme", 600}}));
+    // At most the delegation's max-duration (here tightened to a day).
+    auto doc = refusedDelegation(ndc["id"], with({{"lifetime", 86401}}, {{"max-duration", 86400}}));
+    EXPECT_NE(doc.value("detail", "").find("max-duration"), std::string::npos);
+
+    auto stored = [&](const json& body) {
+        auto r = postDelegation(ndc["id"], body);
+        EXPECT_EQ(r.status, 201) << r.body;
+        return *server_->tenant()
+                    .state.delegation(json::parse(r.body).value("id", std::string()))
+                    .value();
+    };
+    EXPECT_EQ(stored(with(true)).implicit->lifetime, kDefaultImplicitLifetime);
+    EXPECT_EQ(stored(with(true, {{"max-duration", 86400}})).implicit->lifetime, 86400);
+    EXPECT_FALSE(stored(with(false)).implicit);
+    const auto d = stored(with({{"lifetime", 600}}));
+    EXPECT_EQ(d.implicit->lifetime, 600);
+    auto show = server_->request("GET", url("/delegations/" + d.id));
+    ASSERT_EQ(show.status, 200) << show.body;
+    EXPECT_EQ(json::parse(show.body)["implicit"], (json{{"lifetime", 600}}));
 }
 
 /// An order under `delegation` made valid with a published certificate.

@@ -89,6 +89,42 @@ TEST(OrderRequestTest, DelegationIsRequiredAndForeignUrlsHaveNoId) {
     EXPECT_EQ(r->delegationId, "");  // the route answers unknownDelegation
 }
 
+TEST(OrderRequestTest, MissingDelegationIsImplicitOnlyWhenAllowed) {
+    // A stock client's payload: identifiers only.
+    json p = {{"identifiers", {{{"type", "dns"}, {"value", "abc.ido.example"}}}}};
+    expectProblem(parseNewOrder(p, kUrls, false), ErrorType::malformed, 400);
+    auto r = parseNewOrder(p, kUrls, true);
+    ASSERT_TRUE(r.ok()) << r.problem().detail;
+    EXPECT_TRUE(r->implicit);
+    EXPECT_EQ(r->delegationId, "");
+    EXPECT_FALSE(r->allowCertificateGet);  // fetched by POST-as-GET
+    p["allow-certificate-get"] = true;
+    r = parseNewOrder(p, kUrls, true);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->allowCertificateGet);
+    p["allow-certificate-get"] = false;  // present: the usual rule
+    expectProblem(parseNewOrder(p, kUrls, true), ErrorType::malformed, 400);
+
+    // A named delegation is never implicit; a malformed one is still refused.
+    r = parseNewOrder(nonStar(), kUrls, true);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->implicit);
+    EXPECT_EQ(r->delegationId, "D1");
+    auto bad = nonStar();
+    bad["delegation"] = 7;
+    expectProblem(parseNewOrder(bad, kUrls, true), ErrorType::malformed, 400);
+
+    // STAR keeps its rules: auto-renewal.allow-certificate-get is still required.
+    auto s = star();
+    s.erase("delegation");
+    r = parseNewOrder(s, kUrls, true);
+    ASSERT_TRUE(r.ok()) << r.problem().detail;
+    EXPECT_TRUE(r->implicit);
+    EXPECT_TRUE(r->star);
+    s["auto-renewal"].erase("allow-certificate-get");
+    expectProblem(parseNewOrder(s, kUrls, true), ErrorType::malformed, 400);
+}
+
 TEST(OrderRequestTest, NonStarNeedsAllowCertificateGetTrue) {
     auto p = nonStar();
     p.erase("allow-certificate-get");

@@ -159,6 +159,7 @@ TestDelegation AcmeTestEnvironment::createDelegation(const std::string& ndcId,
     }
     d.cnameMap = options.cnameMap;
     d.star = options.star;
+    d.implicit = options.implicit;
     auto created = t.state.createDelegation(d);
     if (!created.ok()) {
         fail("create delegation", created.problem());

@@ -91,6 +91,7 @@ struct TestDelegationOptions {
     std::vector<std::string> allowedSuffixes;
     nlohmann::json cnameMap;  ///< null: none
     std::optional<StarPolicy> star;
+    std::optional<ImplicitPolicy> implicit;  ///< implicit delegation on, with this lifetime
 };
 
 class AcmeTestEnvironment {
