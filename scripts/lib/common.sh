@@ -12,7 +12,7 @@ LEGATE_BUILD_PACKAGES=(
     libldns-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 LEGATE_PEER_PACKAGES=(
-    redis-server pebble bind9 bind9-dnsutils nginx openssl curl python3-acme wrk
+    redis-server pebble bind9 bind9-dnsutils nginx openssl curl python3-acme wrk chromium
 )
 
 log_step() { printf '\n==> %s\n' "$*"; }
