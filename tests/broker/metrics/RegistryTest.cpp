@@ -86,9 +86,9 @@ TEST(RegistryTest, CounterCollectorsAreTypedCounter) {
         return std::vector<Sample>{{{}, 1}};
     });
     const auto text = registry.exposition();
-    EXPECT_TRUE(contains(text, "# TYPE legate_jobs_total counter\n")) << text;
+    EXPECT_TRUE(contains(text, "# TYPE legate_jobs_total counter")) << text;
     EXPECT_TRUE(contains(text, R"(legate_jobs_total{kind="renew"} 3)")) << text;
-    EXPECT_TRUE(contains(text, "# TYPE legate_due gauge\n")) << text;
+    EXPECT_TRUE(contains(text, "# TYPE legate_due gauge")) << text;
 }
 
 TEST(RegistryTest, LabelValuesAndValuesAreEscapedAndFormatted) {
