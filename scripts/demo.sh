@@ -652,6 +652,10 @@ if [[ -n $relay_events ]]; then
     echo "The IdO's upstream orders (logs/ido.log):"
     echo "$relay_events"
 fi
+# The operator's view (docs/operations.md, "Dashboard"); the token is exchanged for a cookie.
+echo "Operator dashboard (while the services run, e.g. with --keep):"
+echo "  $LEGATE_ADMIN_URL/admin/dashboard?token=$LEGATE_ADMIN_TOKEN"
+echo "  metrics: curl -H \"Authorization: Bearer \$(cat $DEMO_DIR/ido/admin.token)\" $LEGATE_ADMIN_URL/metrics"
 if ((keep == 1)); then
     write_env
     echo

@@ -104,7 +104,14 @@ void Registry::collector(const std::string& name, const std::string& help,
                          std::vector<std::string> labelNames,
                          std::function<std::vector<Sample>()> collect) {
     std::lock_guard lock(mutex_);
-    collectors_[name] = Collector{help, std::move(labelNames), std::move(collect)};
+    collectors_[name] = Collector{help, std::move(labelNames), std::move(collect), "gauge"};
+}
+
+void Registry::counterCollector(const std::string& name, const std::string& help,
+                                std::vector<std::string> labelNames,
+                                std::function<std::vector<Sample>()> collect) {
+    std::lock_guard lock(mutex_);
+    collectors_[name] = Collector{help, std::move(labelNames), std::move(collect), "counter"};
 }
 
 std::vector<double> Registry::latencyBuckets() {
@@ -194,7 +201,7 @@ std::string Registry::exposition() const {
             continue;
         }
         std::string block;
-        header(block, name, c.help, "gauge");
+        header(block, name, c.help, c.type);
         for (const auto& s : samples) {
             block += name + labelSet(c.labelNames, s.labels) + " " + formatValue(s.value) + "\n";
         }

@@ -127,6 +127,11 @@ public:
     void collector(const std::string& name, const std::string& help,
                    std::vector<std::string> labelNames,
                    std::function<std::vector<Sample>()> collect);
+    /// The same for a count kept elsewhere (a counter in Redis, another object's
+    /// atomic): exposed with `# TYPE ... counter`, so rate() and increase() apply.
+    void counterCollector(const std::string& name, const std::string& help,
+                          std::vector<std::string> labelNames,
+                          std::function<std::vector<Sample>()> collect);
 
     /// Every family in the text exposition format, families in name order.
     std::string exposition() const;
@@ -139,6 +144,7 @@ private:
         std::string help;
         std::vector<std::string> labelNames;
         std::function<std::vector<Sample>()> collect;
+        const char* type = "gauge";
     };
 
     mutable std::mutex mutex_;

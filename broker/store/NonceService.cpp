@@ -108,10 +108,19 @@ Result<std::string> NonceService::issue() {
         return acme::Problem::make(acme::ErrorType::serverInternal, "HMAC of a nonce failed");
     }
     std::copy(mac.begin(), mac.end(), nonce.begin() + kSignedBytes);
+    counts_->issued.fetch_add(1, std::memory_order_relaxed);
     return wire::base64UrlEncode(nonce);
 }
 
 Result<bool> NonceService::consume(std::string_view nonce) {
+    auto fresh = check(nonce);
+    if (fresh.ok() && !*fresh) {
+        counts_->rejected.fetch_add(1, std::memory_order_relaxed);
+    }
+    return fresh;
+}
+
+Result<bool> NonceService::check(std::string_view nonce) {
     if (nonce.size() != kNonceLength) {
         return false;  // never issued by us: no need to ask Redis
     }

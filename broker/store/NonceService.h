@@ -31,6 +31,7 @@
 /// lost, the repeat answers nil and the nonce is refused, never accepted twice; the ACME
 /// client then retries with the fresh nonce that comes with the badNonce error.
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -79,7 +80,16 @@ public:
     std::string secretKey(int64_t period) const;
     std::chrono::seconds ttl() const { return ttl_; }
 
+    /// Nonces this service (and its copies) issued, and presented nonces it refused
+    /// (forged, expired, replayed, malformed), since start: the process's metrics.
+    uint64_t issuedCount() const { return counts_->issued.load(std::memory_order_relaxed); }
+    uint64_t rejectedCount() const { return counts_->rejected.load(std::memory_order_relaxed); }
+
 private:
+    struct Counts {
+        std::atomic<uint64_t> issued{0};
+        std::atomic<uint64_t> rejected{0};
+    };
     struct Secrets {
         std::mutex mutex;
         std::map<int64_t, crypto::Bytes> byPeriod;  ///< guarded by mutex
@@ -90,6 +100,8 @@ private:
     /// The secret of `period`, from memory or Redis; made when `create` and missing.  An
     /// empty one when it does not exist (a nonce of that period was never issued).
     Result<crypto::Bytes> secretFor(int64_t period, bool create);
+    /// consume() without the count.
+    Result<bool> check(std::string_view nonce);
     /// The MAC input of a nonce's first 16 bytes.
     std::string macInput(const unsigned char* stampAndRandom) const;
 
@@ -98,6 +110,7 @@ private:
     std::chrono::seconds ttl_;
     const Clock* clock_;
     std::shared_ptr<Secrets> secrets_;
+    std::shared_ptr<Counts> counts_ = std::make_shared<Counts>();
 };
 
 }  // namespace legate::store

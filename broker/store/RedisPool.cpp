@@ -135,6 +135,16 @@ void RedisPool::giveBack(RedisConnectionPtr connection) {
 
 template <class T, class Fn>
 Result<T> RedisPool::runWithRetry(Retry retry, Fn&& fn) {
+    Result<T> result = attemptWithRetry<T>(retry, std::forward<Fn>(fn));
+    if (!result.ok()) {
+        const std::lock_guard lock(mutex_);
+        ++counters_.errors;
+    }
+    return result;
+}
+
+template <class T, class Fn>
+Result<T> RedisPool::attemptWithRetry(Retry retry, Fn&& fn) {
     bool retryable = false;
     {
         auto lease = acquire(Source::AnyConnection);

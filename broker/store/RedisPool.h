@@ -97,6 +97,9 @@ public:
         uint64_t connectsFailed = 0;
         uint64_t discarded = 0;  ///< broken or stale connections thrown away
         uint64_t retries = 0;    ///< commands sent a second time after a dead connection
+        /// Commands and pipelines that failed in the end (no connection, I/O error,
+        /// timeout), for the `legate_redis_errors_total` metric.  Error replies are answers.
+        uint64_t errors = 0;
     };
 
     explicit RedisPool(RedisUrl url, PoolOptions options = {});
@@ -125,6 +128,8 @@ private:
     void giveBack(RedisConnectionPtr connection);
     template <class T, class Fn>
     Result<T> runWithRetry(Retry retry, Fn&& fn);
+    template <class T, class Fn>
+    Result<T> attemptWithRetry(Retry retry, Fn&& fn);
 
     const RedisUrl url_;
     const PoolOptions options_;

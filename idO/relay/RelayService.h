@@ -52,6 +52,8 @@ public:
     /// The tenant's relay, or nullptr.
     TenantRelay* tenant(const std::string& name);
     size_t tenantCount() const { return tenants_.size(); }
+    /// The relay's Redis connections (their stats feed `legate_redis_errors_total`).
+    const store::RedisPool& pool() const { return pool_; }
 
 private:
     RelayService(const ServeConfig& config, const store::RedisUrl& redis);

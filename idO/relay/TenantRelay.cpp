@@ -71,6 +71,8 @@ Result<upstream::AcmeClient*> TenantRelay::client(WorkerContext& worker) {
 
 Status TenantRelay::handle(const Job& job, WorkerContext& worker) {
     const auto kind = jobKindOf(job.kind);
+    // Metrics (idO/monitor/RelayMetrics): jobs by kind, a bounded set.
+    relayState_.count("job:" + std::string(nameOf(kind)));
     switch (kind) {
         case JobKind::finalize:
         case JobKind::renew:
@@ -101,6 +103,9 @@ Status TenantRelay::handleFailure(const OrderRecord& order, RelayProgress& progr
     const auto decision =
         policy_.afterFailure(attempts, permanent, first, failure.retryAt, clock_.now());
     relayState_.count(decision.giveUp ? "orders_failed" : "retries");
+    // Metrics (idO/monitor/RelayMetrics): by kind and the CA's problem type (an enum).
+    relayState_.count(std::string(permanent ? "failure:permanent:" : "failure:transient:") +
+                      failure.problem.urn());
     if (decision.giveUp) {
         auto problem = scrubbed(failure.problem);
         relayLogger().error("order failed upstream", {{"tenant", tenant_},

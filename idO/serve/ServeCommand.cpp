@@ -22,7 +22,10 @@
 #include "idO/admin/AdminRoutes.h"
 #include "idO/config/ServeConfig.h"
 #include "idO/monitor/AcmeMetrics.h"
+#include "idO/monitor/DashboardRoutes.h"
 #include "idO/monitor/MonitorRoutes.h"
+#include "idO/monitor/StateMetrics.h"
+#include "idO/monitor/UpstreamReadiness.h"
 #include "idO/relay/RelayService.h"
 #include "idO/tenant/EventFeed.h"
 #include "idO/tenant/TenantContext.h"
@@ -147,6 +150,11 @@ int serve(const ServeConfig& config) {
     }
     AcmeMetrics acmeMetrics(registry, tenantNames);
     std::atomic<bool> relayRunning{false};
+    // The relay's own pool exists once the relay started (and until it stopped).
+    std::atomic<const store::RedisPool*> relayPool{nullptr};
+    StateMetrics stateMetrics(registry, services,
+                              {{"serve", [&pool] { return &pool; }},
+                               {"relay", [&relayPool] { return relayPool.load(); }}});
     std::vector<ReadinessCheck> readiness{
         {"redis",
          [&pool]() -> Status {
@@ -164,6 +172,9 @@ int serve(const ServeConfig& config) {
              return acme::Problem::make(acme::ErrorType::serverInternal, "the relay is not running",
                                         503);
          }}};
+    for (auto& check : UpstreamReadiness::checksFor(config)) {
+        readiness.push_back(std::move(check));
+    }
 
     auto acmeRouter = std::make_shared<http::Router>();
     addAccountRoutes(*acmeRouter, services);
@@ -185,6 +196,9 @@ int serve(const ServeConfig& config) {
     auto adminRouter = std::make_shared<http::Router>();
     addAdminRoutes(*adminRouter, services, config.admin.token);
     addMonitorRoutes(*adminRouter, registry, std::move(readiness), config.admin.token);
+    addDashboardRoutes(
+        *adminRouter, [&stateMetrics] { return stateMetrics.overviews(std::chrono::seconds(1)); },
+        SystemClock::instance(), config.admin.token);
     http::ServerOptions adminOptions;
     adminOptions.host = config.admin.listener.address;
     adminOptions.port = static_cast<uint16_t>(config.admin.listener.port);
@@ -208,6 +222,7 @@ int serve(const ServeConfig& config) {
         return fail("relay: " + relay.problem().detail);
     }
 
+    relayPool = &(*relay)->pool();
     relayRunning = true;
     logger.info("ready", {{"acme_port", (*acme)->port()},
                           {"admin_port", (*admin)->port()},
@@ -223,6 +238,7 @@ int serve(const ServeConfig& config) {
     const bool acmeDrained = (*acme)->stop(kStopGrace);
     adminStop.join();
     relayRunning = false;
+    relayPool = nullptr;
     const bool relayStopped = (*relay)->stop(kStopGrace);
     feed.stop();
     logger.info("stopped", {{"drained", acmeDrained && adminDrained}, {"relay", relayStopped}});

@@ -124,6 +124,15 @@ struct OrderRecord {
     static std::optional<OrderRecord> fromFields(std::string id, const FieldMap& f);
 };
 
+/// One certificate a publication served or serves (its history, docs/state.md).
+struct CertificateWindow {
+    int64_t version = 0;  ///< the publication's version that brought it
+    TimePoint notBefore;
+    TimePoint notAfter;
+    TimePoint servedFrom;  ///< when the publication started serving it
+    TimePoint published;   ///< when the IdO stored it
+};
+
 /// The publication of an order's certificate: what CDN edges fetch.
 struct CertificateRecord {
     std::string token;

@@ -244,9 +244,11 @@ return {'ok'}
 )LUA");
 }
 
-// KEYS: cert, order, audit.
+// KEYS: cert, order, audit, cert history.
 // ARGV: token, pem, not_before, not_after, next_publication, now, events channel,
-//       order id, from ('' = at once).
+//       order id, from ('' = at once), history length.
+// Each certificate also goes onto the publication's history (newest first, trimmed), so
+// the operator dashboard can draw every recent validity window, not only the served one.
 // A certificate whose `from` is still ahead is staged as next_* (Publication serves it
 // from then on); a staged one whose time has come is promoted first.  The first
 // certificate of a publication always becomes current: there is nothing else to serve.
@@ -275,6 +277,11 @@ else
              'next_not_after', ARGV[4], 'next_from', ARGV[9], 'next_next_publication', ARGV[5])
 end
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+local served = ARGV[6]
+if ARGV[9] ~= '' and tonumber(ARGV[9]) > now and c[1] == 'active' then served = ARGV[9] end
+redis.call('LPUSH', KEYS[4], cjson.encode({version = version, not_before = ARGV[3],
+           not_after = ARGV[4], from = served, published = ARGV[6]}))
+redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[10]) - 1)
 if st == 'processing' then
   redis.call('HSET', KEYS[2], 'status', 'valid')
   audit(KEYS[3], 'what', 'order', 'id', ARGV[8], 'from', 'processing', 'to', 'valid',

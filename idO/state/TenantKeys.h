@@ -44,6 +44,10 @@ public:
     std::string certificate(std::string_view token) const {
         return part("cert:" + std::string(token));
     }
+    /// The publication's recent certificates, newest first (TenantState::kHistoryLength).
+    std::string certificateHistory(std::string_view token) const {
+        return part("cert:" + std::string(token) + ":history");
+    }
     std::string relayStream() const { return part("relay"); }
     std::string auditStream() const { return part("audit"); }
     /// The upstream relay's progress for one Order1 (idO/relay/RelayState.h).

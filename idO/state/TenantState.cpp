@@ -334,11 +334,46 @@ Result<Outcome> TenantState::publishCertificate(const std::string& token, const 
         return Outcome{"not-found", ""};
     }
     const std::string orderId = (*c)->orderId;
-    return run(
-        scripts::publishCertificate(),
-        {keys_.certificate(token), keys_.order(orderId), keys_.auditStream()},
-        {token, pem, timeField(notBefore), timeField(notAfter), optionalTime(nextPublication),
-         now(), keys_.eventsChannel(), orderId, optionalTime(from)});
+    return run(scripts::publishCertificate(),
+               {keys_.certificate(token), keys_.order(orderId), keys_.auditStream(),
+                keys_.certificateHistory(token)},
+               {token, pem, timeField(notBefore), timeField(notAfter),
+                optionalTime(nextPublication), now(), keys_.eventsChannel(), orderId,
+                optionalTime(from), std::to_string(kHistoryLength)});
+}
+
+Result<std::vector<CertificateWindow>> TenantState::certificateHistory(const std::string& token) {
+    auto reply = pool_.command(
+        {"LRANGE", keys_.certificateHistory(token), "0", std::to_string(kHistoryLength - 1)});
+    LEGATE_TRY(reply);
+    std::vector<CertificateWindow> out;
+    for (const auto& element : reply->elements()) {
+        // Written only by the publish script; an entry that does not parse is skipped.
+        const auto entry = nlohmann::json::parse(element.text(), nullptr, false);
+        if (!entry.is_object()) {
+            continue;
+        }
+        auto time = [&entry](const char* name) -> std::optional<TimePoint> {
+            const auto it = entry.find(name);
+            if (it == entry.end() || !it->is_string() || it->get<std::string>().empty()) {
+                return std::nullopt;
+            }
+            return timeFromField(it->get<std::string>());
+        };
+        CertificateWindow w;
+        w.version = entry.value("version", int64_t{0});
+        const auto nb = time("not_before");
+        const auto na = time("not_after");
+        if (!nb || !na) {
+            continue;
+        }
+        w.notBefore = *nb;
+        w.notAfter = *na;
+        w.servedFrom = time("from").value_or(*nb);
+        w.published = time("published").value_or(*nb);
+        out.push_back(w);
+    }
+    return out;
 }
 
 Result<Outcome> TenantState::relayValid(const std::string& orderId,

@@ -103,6 +103,9 @@ public:
                                        TimePoint notBefore, TimePoint notAfter,
                                        std::optional<TimePoint> nextPublication,
                                        std::optional<TimePoint> from = std::nullopt);
+    /// The publication's most recent certificates (at most kHistoryLength), newest first.
+    Result<std::vector<CertificateWindow>> certificateHistory(const std::string& token);
+    static constexpr int64_t kHistoryLength = 8;
     /// processing -> valid with Order1 pointing at the CA's certificate URL (STAR relay).
     /// Reason: invalid-state.
     Result<Outcome> relayValid(const std::string& orderId, const std::string& upstreamUrl);

@@ -12,7 +12,8 @@ LEGATE_BUILD_PACKAGES=(
     libldns-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 LEGATE_PEER_PACKAGES=(
-    redis-server pebble bind9 bind9-dnsutils nginx openssl curl python3-acme wrk lego certbot
+    redis-server pebble bind9 bind9-dnsutils nginx openssl curl python3-acme wrk
+    lego certbot chromium                # stock ACME clients as NDCs; the dashboard test
 )
 
 log_step() { printf '\n==> %s\n' "$*"; }

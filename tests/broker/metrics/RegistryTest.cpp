@@ -77,6 +77,20 @@ TEST(RegistryTest, GaugesAndCollectorsReportAtScrapeTime) {
     EXPECT_TRUE(contains(text, "legate_metrics_collector_errors_total 1")) << text;
 }
 
+TEST(RegistryTest, CounterCollectorsAreTypedCounter) {
+    Registry registry;
+    registry.counterCollector("legate_jobs_total", "Jobs kept elsewhere", {"kind"}, [] {
+        return std::vector<Sample>{{{"renew"}, 3}};
+    });
+    registry.collector("legate_due", "A gauge kept elsewhere", {}, [] {
+        return std::vector<Sample>{{{}, 1}};
+    });
+    const auto text = registry.exposition();
+    EXPECT_TRUE(contains(text, "# TYPE legate_jobs_total counter")) << text;
+    EXPECT_TRUE(contains(text, R"(legate_jobs_total{kind="renew"} 3)")) << text;
+    EXPECT_TRUE(contains(text, "# TYPE legate_due gauge")) << text;
+}
+
 TEST(RegistryTest, LabelValuesAndValuesAreEscapedAndFormatted) {
     EXPECT_EQ(escapeLabelValue("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
     EXPECT_EQ(formatValue(std::numeric_limits<double>::infinity()), "+Inf");

@@ -8,6 +8,8 @@
 #include "broker/http/Server.h"
 #include "idO/monitor/AcmeMetrics.h"
 #include "idO/monitor/MonitorRoutes.h"
+#include "idO/monitor/UpstreamReadiness.h"
+#include "tests/support/TestSupport.h"
 
 namespace legate::ido {
 namespace {
@@ -109,6 +111,67 @@ TEST_F(MonitorTest, MetricsNeedTheTokenAndCountRequestsWithBoundedLabels) {
             R"(legate_acme_request_duration_seconds_count{tenant="example",route="/acme/{tenant}/thing"} 2)"),
         std::string::npos)
         << text;
+}
+
+TEST(UpstreamReadinessTest, NotReadyUntilTheDirectoryWasFetchedThenReady) {
+    const int port = test::freePort();
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/directory";
+    UpstreamReadiness readiness("example", url, "", std::chrono::milliseconds(0));
+
+    // Nothing listens yet.
+    auto status = readiness.check();
+    ASSERT_FALSE(status.ok());
+    EXPECT_NE(status.problem().detail.find(url), std::string::npos) << status.problem().detail;
+
+    bool acme = false;
+    int fetches = 0;
+    auto router = std::make_shared<http::Router>();
+    router->add("GET", "/directory", [&](http::Request&) -> Result<http::Response> {
+        ++fetches;
+        if (!acme) {
+            return http::Response::json(200, {{"hello", "world"}});
+        }
+        return http::Response::json(200, {{"newOrder", "http://ca.example/new-order"}});
+    });
+    http::ServerOptions options;
+    options.port = static_cast<uint16_t>(port);
+    auto server = http::Server::start(options, router);
+    ASSERT_TRUE(server.ok()) << server.problem().detail;
+
+    status = readiness.check();
+    ASSERT_FALSE(status.ok());
+    EXPECT_NE(status.problem().detail.find("not an ACME directory"), std::string::npos);
+    acme = true;
+    EXPECT_TRUE(readiness.check().ok());
+    // Once fetched it stays ready without asking the CA again.
+    EXPECT_TRUE(readiness.check().ok());
+    EXPECT_EQ(fetches, 2);
+}
+
+TEST(UpstreamReadinessTest, ProbesDoNotHammerAnUnreachableCa) {
+    const std::string url = "http://127.0.0.1:" + std::to_string(test::freePort()) + "/dir";
+    UpstreamReadiness readiness("example", url, "", std::chrono::hours(1));
+    const auto first = readiness.check();
+    ASSERT_FALSE(first.ok());
+    // Within retryEvery the last answer is repeated (a probe never waits on the CA).
+    const auto second = readiness.check();
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.problem().detail, first.problem().detail);
+}
+
+TEST(UpstreamReadinessTest, OneCheckPerTenantWithAnUpstream) {
+    ServeConfig config;
+    TenantConfig plain;
+    plain.name = "plain";
+    TenantConfig relayed;
+    relayed.name = "relayed";
+    relayed.upstream = UpstreamConfig{};
+    relayed.upstream->directory = "http://127.0.0.1:1/directory";
+    config.tenants = {plain, relayed};
+    const auto checks = UpstreamReadiness::checksFor(config);
+    ASSERT_EQ(checks.size(), 1u);
+    EXPECT_EQ(checks[0].name, "upstream:relayed");
+    EXPECT_FALSE(checks[0].check().ok());
 }
 
 }  // namespace
