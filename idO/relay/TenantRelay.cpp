@@ -95,6 +95,23 @@ Status TenantRelay::handleFailure(const OrderRecord& order, RelayProgress& progr
         relayLogger().warn("fenced off", {{"order", order.id}});
         return okStatus();
     }
+    if (failure.problem.type == acme::ErrorType::rateLimited) {
+        // The CA's rate limit: wait exactly as long as it says (never give up over it,
+        // and it is no failure of the order's), counted for the admin relay view.
+        const auto due =
+            failure.retryAt.value_or(clock_.now() + policy_.backoff(progress.attempts + 1));
+        relayState_.count("rate_limited");
+        (void)relayState_.learn("rate-limited-until", toRfc3339(due));
+        relayLogger().warn("rate limited by the CA: the order waits until Retry-After",
+                           {{"tenant", tenant_},
+                            {"order", order.id},
+                            {"detail", failure.problem.detail},
+                            {"retry_at", toRfc3339(due)}});
+        progress.lastError = failure.problem.detail;
+        progress.issue.polls = 0;
+        (void)relayState_.save(order.id, token, progress);
+        return relayState_.wakeAt(order.id, due);
+    }
     const int attempts = progress.attempts + 1;
     const bool first = order.status == "processing";
     const bool permanent = failure.kind == Kind::permanent;
