@@ -12,6 +12,7 @@
 #include "broker/wire/Base64Url.h"
 #include "idO/relay/RelayService.h"
 #include "idO/state/TenantState.h"
+#include "idO/upstream/AcmeClient.h"
 #include "tests/support/BoulderCa.h"
 #include "tests/support/RedisServer.h"
 #include "tests/support/TestSupport.h"
@@ -257,6 +258,66 @@ TEST_F(BoulderEmulationTest, ARateLimitDefersTheOrderToRetryAfterAndAriRenewalsA
         EXPECT_FALSE(o.payload.contains("notBefore") || o.payload.contains("notAfter"))
             << "order-validity never";
     }
+}
+
+TEST_F(BoulderEmulationTest, AlreadyReplacedOrdersOnceWithoutReplacesAndNeverLoops) {
+    // The ARI window late in each 5 s certificate, so the test can get in first.
+    test::BoulderCa ca(dir_ / "ca", {.profiles = scaledProfiles(),
+                                     .ariWindowStart = 0.8,
+                                     .ariWindowEnd = 0.9,
+                                     .ariRetryAfter = std::chrono::seconds(60)});
+    startRelay(upstreamFor(ca));
+    const std::string id = processingStarOrder("abc");
+    ASSERT_TRUE(test::pollUntil([&] { return !issuedFor(ca, "abc.ido.example").empty(); }, 30s));
+    // Someone (an Order2 whose answer the relay lost in a crash) already names the first
+    // certificate in `replaces`.
+    upstream::AcmeClientOptions options;
+    options.directoryUrl = ca.directoryUrl();
+    options.caBundle = ca.tlsCaFile();
+    upstream::AcmeClient other(options,
+                               std::move(*crypto::PrivateKey::generate(crypto::KeyType::P256)));
+    ASSERT_TRUE(other.findOrCreateAccount({}).ok());
+    upstream::NewOrderRequest orphan;
+    orphan.identifiers = {{"dns", "abc.ido.example"}};
+    orphan.extra = {{"replaces", issuedFor(ca, "abc.ido.example")[0].certId},
+                    {"profile", "shortlived"}};
+    ASSERT_TRUE(other.newOrder(orphan).ok());
+
+    ASSERT_TRUE(test::pollUntil([&] { return issuedFor(ca, "abc.ido.example").size() >= 3; }, 60s));
+    const auto issued = issuedFor(ca, "abc.ido.example");
+    EXPECT_TRUE(issued[1].replaces.empty()) << "ordered once without replaces";
+    EXPECT_EQ(issued[2].replaces, issued[1].certId) << "the next renewal names its predecessor";
+    int refused = 0;
+    for (const auto& o : ca.newOrders()) {
+        refused += o.status == 409 ? 1 : 0;
+    }
+    EXPECT_EQ(refused, 1) << "one alreadyReplaced, no loop";
+    auto status = tenant().state().status();
+    ASSERT_TRUE(status.ok());
+    EXPECT_EQ((*status)["counters"].value("ari_already_replaced", 0), 1);
+    EXPECT_EQ(statusOf(id), "valid");
+}
+
+TEST_F(BoulderEmulationTest, AProfileTheCaDoesNotOfferStopsTheStartWithItsConfigPath) {
+    test::BoulderCa ca(dir_ / "ca", {.profiles = scaledProfiles()});
+    auto up = upstreamFor(ca);
+    up.profiles.star = {{604800, "shortlived", "/tenants/0/upstream/profiles/star/0/profile"},
+                        {7776000, "sixmonths", "/tenants/0/upstream/profiles/star/1/profile"}};
+    ServeConfig config;
+    config.redis.url = redis_->url();
+    TenantConfig tenant;
+    tenant.name = "example";
+    tenant.upstream = up;
+    config.tenants.push_back(tenant);
+    auto service = RelayService::start(config, *store::RedisUrl::parse(redis_->url()),
+                                       SystemClock::instance());
+    ASSERT_FALSE(service.ok());
+    EXPECT_EQ(service.problem().detail.rfind("/tenants/0/upstream/profiles/star/1/profile: ", 0),
+              0u)
+        << service.problem().detail;
+    EXPECT_NE(service.problem().detail.find("sixmonths"), std::string::npos);
+    EXPECT_NE(service.problem().detail.find("shortlived"), std::string::npos)
+        << "names what the CA offers";
 }
 
 }  // namespace
