@@ -77,6 +77,12 @@ UpstreamConfig readUpstreamConfig(const ConfigNode& node, const std::string& bas
         u.budget.orders = budget->integer("orders", 0, 100'000'000, 0);
         u.budget.periodSeconds = budget->integer("period", 1, 366LL * 86400, 10800);
         u.budget.ariExempt = budget->boolean("ari-exempt", true);
+        if (auto failures = budget->optionalObject("authorization-failures")) {
+            u.budget.authorizationFailures =
+                failures->integer("limit", 1, 1'000'000, u.budget.authorizationFailures);
+            u.budget.failuresPeriodSeconds =
+                failures->integer("period", 1, 366LL * 86400, u.budget.failuresPeriodSeconds);
+        }
     }
     const auto validity = node.string("order-validity", "auto");
     if (validity == "auto") {

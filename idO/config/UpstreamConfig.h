@@ -17,7 +17,8 @@
 ///       "renewal": {"lead-time": 3600, "max-jitter": 300, "padding-percent": 50,
 ///                   "per-tick": 100},
 ///       "budget": {"orders": 300, "period": 10800,            // optional: no budget
-///                  "ari-exempt": true},
+///                  "ari-exempt": true,
+///                  "authorization-failures": {"limit": 5, "period": 3600}},
 ///       "order-validity": "auto",                             // auto | send | never
 ///       "profiles": {"star": [{"max-lifetime": 604800, "profile": "shortlived"},
 ///                             {"max-lifetime": 7776000, "profile": "classic"}],
@@ -58,6 +59,12 @@ struct BudgetConfig {
     /// Renewals that carry ARI `replaces` take no token (Let's Encrypt exempts them from
     /// its rate limits, RFC 9773 §5 and docs/upstream.md).
     bool ariExempt = true;
+    /// Authorization failures allowed per `failuresPeriodSeconds` (Let's Encrypt: 5 per
+    /// identifier per account per hour).  A renewal the CA refused is retried no sooner
+    /// than period / limit after the refusal, so repeated refusals never reach the CA's
+    /// limit.  Always on, with Let's Encrypt's values by default.
+    int64_t authorizationFailures = 5;
+    int64_t failuresPeriodSeconds = 3600;
     bool enabled() const { return orders > 0; }
 };
 

@@ -115,8 +115,19 @@ Status TenantRelay::handleFailure(const OrderRecord& order, RelayProgress& progr
     const int attempts = progress.attempts + 1;
     const bool first = order.status == "processing";
     const bool permanent = failure.kind == Kind::permanent;
-    const auto decision =
-        policy_.afterFailure(attempts, permanent, first, failure.retryAt, clock_.now());
+    auto decision = policy_.afterFailure(attempts, permanent, first, failure.retryAt, clock_.now());
+    if (permanent && !decision.giveUp) {
+        // A refusal (a failed validation, most likely) costs one of the CA's
+        // authorization-failure allowance: space the retries so they cannot use it up
+        // (Let's Encrypt: 5 per identifier per hour, budget.authorization-failures).
+        const auto& budget = upstream_->config().budget;
+        const auto spacing = std::chrono::seconds(
+            budget.failuresPeriodSeconds / std::max<int64_t>(1, budget.authorizationFailures));
+        if (decision.due < clock_.now() + spacing) {
+            decision.due = clock_.now() + spacing;
+            relayState_.count("refusals_spaced");
+        }
+    }
     relayState_.count(decision.giveUp ? "orders_failed" : "retries");
     if (decision.giveUp) {
         auto problem = scrubbed(failure.problem);

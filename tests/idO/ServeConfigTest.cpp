@@ -164,7 +164,10 @@ TEST(ServeConfig, ReadsOrderValidityProfileBandsAndAri) {
             {{"max-lifetime", 7776000}, {"profile", "classic"}}}},
           {"default", "classic"}}},
         {"ari", false},
-        {"budget", {{"orders", 300}, {"ari-exempt", false}}}};
+        {"budget",
+         {{"orders", 300},
+          {"ari-exempt", false},
+          {"authorization-failures", {{"limit", 10}, {"period", 7200}}}}}};
     auto result = parseServeConfig(doc, "/etc/legate");
     ASSERT_TRUE(std::holds_alternative<ServeConfig>(result))
         << ::testing::PrintToString(std::get<ConfigErrors>(result).problems);
@@ -172,6 +175,9 @@ TEST(ServeConfig, ReadsOrderValidityProfileBandsAndAri) {
     EXPECT_EQ(up.orderValidity, OrderValidity::never);
     EXPECT_FALSE(up.ari);
     EXPECT_FALSE(up.budget.ariExempt);
+    EXPECT_EQ(up.budget.authorizationFailures, 10);
+    EXPECT_EQ(up.budget.failuresPeriodSeconds, 7200);
+    EXPECT_EQ(BudgetConfig{}.authorizationFailures, 5) << "Let's Encrypt's limit by default";
     EXPECT_EQ(up.profiles.nonStar, "classic");
     EXPECT_EQ(up.profiles.nonStarPath, "/tenants/0/upstream/profiles/default");
     ASSERT_EQ(up.profiles.star.size(), 2u);

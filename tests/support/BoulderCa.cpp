@@ -92,6 +92,7 @@ struct BoulderCa::Impl {
     bool holdValidation = false;
     bool holdIssuance = false;
     bool renewNow = false;
+    bool failValidation = false;
     int nextId = 0;
 
     std::string base() const { return server->baseUrl(); }
@@ -119,7 +120,12 @@ struct BoulderCa::Impl {
         if (o.status == "pending") {
             bool all = true;
             for (const auto& id : o.authzIds) {
+                authzJson(id);  // lets a challenge being validated finish
                 all = all && authzs[id].status == "valid";
+                if (authzs[id].status == "invalid") {
+                    o.status = "invalid";
+                    return;
+                }
             }
             if (all) {
                 o.status = "ready";
@@ -158,9 +164,11 @@ struct BoulderCa::Impl {
     json authzJson(const std::string& id) {
         auto& a = authzs[id];
         if (a.challengeStatus == "processing" && !holdValidation) {
-            a.challengeStatus = "valid";
-            a.status = "valid";
-            a.validatedAt = Clock::now();
+            a.challengeStatus = failValidation ? "invalid" : "valid";
+            a.status = a.challengeStatus;
+            if (!failValidation) {
+                a.validatedAt = Clock::now();
+            }
         }
         json challenges = json::array();
         for (const char* type : {"http-01", "dns-01"}) {
@@ -168,6 +176,12 @@ struct BoulderCa::Impl {
                       {"url", base() + "/chall/" + id + "/" + type},
                       {"status", a.challengeStatus},
                       {"token", a.token}};
+            if (a.challengeStatus == "invalid") {
+                c["error"] = {{"type", std::string(kUrn) + "unauthorized"},
+                              {"detail", "Invalid response from http://" + a.identifier +
+                                             "/.well-known/acme-challenge/" + a.token},
+                              {"status", 403}};
+            }
             challenges.push_back(c);
         }
         return {{"identifier", {{"type", "dns"}, {"value", a.identifier}}},
@@ -600,6 +614,10 @@ void BoulderCa::holdValidation(bool on) {
 void BoulderCa::holdIssuance(bool on) {
     std::lock_guard lock(impl_->mutex);
     impl_->holdIssuance = on;
+}
+void BoulderCa::failValidation(bool on) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->failValidation = on;
 }
 void BoulderCa::setNewOrderLimit(int orders, std::chrono::seconds window) {
     std::lock_guard lock(impl_->mutex);

@@ -138,6 +138,9 @@ public:
     void holdValidation(bool on);
     /// While held, finalized orders stay `processing` (issuance "in progress").
     void holdIssuance(bool on);
+    /// While on, answered challenges fail (challenge and authorization `invalid`, the
+    /// order `invalid`), as when the name does not point at the IdO.
+    void failValidation(bool on);
     /// Changes the new-order rate limit (0 = none) and forgets past orders.
     void setNewOrderLimit(int orders, std::chrono::seconds window);
     /// Makes every renewalInfo window [now - 1 s, now] from here on ("renew now"), or

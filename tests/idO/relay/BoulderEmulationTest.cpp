@@ -298,6 +298,35 @@ TEST_F(BoulderEmulationTest, AlreadyReplacedOrdersOnceWithoutReplacesAndNeverLoo
     EXPECT_EQ(statusOf(id), "valid");
 }
 
+TEST_F(BoulderEmulationTest, ARefusedRenewalIsRetriedNoFasterThanTheAuthorizationFailureBudget) {
+    test::BoulderCa ca(dir_ / "ca",
+                       {.profiles = scaledProfiles(), .ariRetryAfter = std::chrono::seconds(60)});
+    auto up = upstreamFor(ca);
+    up.budget.authorizationFailures = 2;  // per 20 s: one refusal per 10 s at most
+    up.budget.failuresPeriodSeconds = 20;
+    startRelay(up);
+    const std::string id = processingStarOrder("abc");
+    ASSERT_TRUE(test::pollUntil([&] { return statusOf(id) == "valid"; }, 30s));
+    ca.failValidation(true);  // the renewal's validation fails
+    ASSERT_TRUE(test::pollUntil(
+        [&] {
+            auto p = tenant().state().progress(id);
+            return p.ok() && p->attempts == 1;
+        },
+        30s));
+    auto due = tenant().state().dueTime(id);
+    ASSERT_TRUE(due.ok() && due->has_value());
+    EXPECT_GT(**due, std::chrono::system_clock::now() + 7s)
+        << "period / limit after the refusal, not the 2 s backoff";
+    auto status = tenant().state().status();
+    EXPECT_GE((*status)["counters"].value("refusals_spaced", 0), 1);
+    EXPECT_EQ(statusOf(id), "valid") << "the NDC keeps its certificate";
+
+    ca.failValidation(false);
+    EXPECT_TRUE(test::pollUntil([&] { return issuedFor(ca, "abc.ido.example").size() >= 2; }, 30s))
+        << "renewed once the CA validates again";
+}
+
 TEST_F(BoulderEmulationTest, AProfileTheCaDoesNotOfferStopsTheStartWithItsConfigPath) {
     test::BoulderCa ca(dir_ / "ca", {.profiles = scaledProfiles()});
     auto up = upstreamFor(ca);
