@@ -327,6 +327,33 @@ TEST_F(BoulderEmulationTest, ARefusedRenewalIsRetriedNoFasterThanTheAuthorizatio
         << "renewed once the CA validates again";
 }
 
+TEST_F(BoulderEmulationTest, TheAriWindowIsFetchedAgainAtRetryAfterAndMovesTheRenewal) {
+    // 60 s certificates renewed in [48 s, 54 s] by the window, and the window asked
+    // for again every second (Retry-After: 1).
+    auto profiles = scaledProfiles();
+    profiles[2].validity = 60s;
+    test::BoulderCa ca(dir_ / "ca", {.profiles = profiles,
+                                     .ariWindowStart = 0.8,
+                                     .ariWindowEnd = 0.9,
+                                     .ariRetryAfter = std::chrono::seconds(1)});
+    startRelay(upstreamFor(ca));
+    const std::string id = processingStarOrder("abc");
+    ASSERT_TRUE(test::pollUntil([&] { return statusOf(id) == "valid"; }, 30s));
+    ASSERT_TRUE(test::pollUntil([&] { return ca.renewalInfoRequests() >= 3; }, 20s))
+        << "fetched again per Retry-After while the renewal waits";
+    EXPECT_EQ(issuedFor(ca, "abc.ido.example").size(), 1u) << "not renewed before the window";
+    auto progress = tenant().state().progress(id);
+    ASSERT_TRUE(progress->ariRenewAt.has_value());
+    EXPECT_GT(*progress->ariRenewAt, std::chrono::system_clock::now() + 30s);
+
+    // The CA wants it replaced now (an incident): the next fetch moves the renewal.
+    ca.suggestRenewalNow(true);
+    ASSERT_TRUE(test::pollUntil([&] { return issuedFor(ca, "abc.ido.example").size() >= 2; }, 20s))
+        << "renewed at once, long before the first window";
+    const auto issued = issuedFor(ca, "abc.ido.example");
+    EXPECT_EQ(issued[1].replaces, issued[0].certId);
+}
+
 TEST_F(BoulderEmulationTest, AProfileTheCaDoesNotOfferStopsTheStartWithItsConfigPath) {
     test::BoulderCa ca(dir_ / "ca", {.profiles = scaledProfiles()});
     auto up = upstreamFor(ca);
