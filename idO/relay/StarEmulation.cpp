@@ -65,6 +65,10 @@ Result<std::optional<StepOutcome>> followPlan(OrderContext& c, const star::AutoR
             if (info.ok()) {
                 p.ariRenewAt = info->pick(uniform());
                 p.ariRecheckAt = info->retryAfter;
+                if (p.ariRecheckAt && *p.ariRecheckAt < now + Seconds(1)) {
+                    // A Retry-After of 0 (or in the past) must not become a busy loop.
+                    p.ariRecheckAt = now + Seconds(1);
+                }
                 LEGATE_TRY(c.save("ari-window"));
                 relayLogger().info("ARI renewal window", {{"tenant", c.tenant},
                                                           {"order", c.order.id},
