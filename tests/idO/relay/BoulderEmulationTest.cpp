@@ -268,8 +268,10 @@ TEST_F(BoulderEmulationTest, ARateLimitDefersTheOrderToRetryAfterAndAriRenewalsA
 }
 
 TEST_F(BoulderEmulationTest, AlreadyReplacedOrdersOnceWithoutReplacesAndNeverLoops) {
-    // The ARI window late in each 5 s certificate, so the test can get in first.
-    test::BoulderCa ca(dir_ / "ca", {.profiles = scaledProfiles(),
+    // The ARI window late in each 12 s certificate, so the test can get in first.
+    auto profiles = scaledProfiles();
+    profiles[2].validity = 12s;
+    test::BoulderCa ca(dir_ / "ca", {.profiles = profiles,
                                      .ariWindowStart = 0.8,
                                      .ariWindowEnd = 0.9,
                                      .ariRetryAfter = std::chrono::seconds(60)});
@@ -306,8 +308,10 @@ TEST_F(BoulderEmulationTest, AlreadyReplacedOrdersOnceWithoutReplacesAndNeverLoo
 }
 
 TEST_F(BoulderEmulationTest, ARefusedRenewalIsRetriedNoFasterThanTheAuthorizationFailureBudget) {
+    auto profiles = scaledProfiles();
+    profiles[2].validity = 12s;  // renewed after about 6 s: time to make the CA refuse
     test::BoulderCa ca(dir_ / "ca",
-                       {.profiles = scaledProfiles(), .ariRetryAfter = std::chrono::seconds(60)});
+                       {.profiles = profiles, .ariRetryAfter = std::chrono::seconds(60)});
     auto up = upstreamFor(ca);
     up.budget.authorizationFailures = 2;  // per 20 s: one refusal per 10 s at most
     up.budget.failuresPeriodSeconds = 20;
