@@ -176,6 +176,19 @@ Result<Response> newOrder(Request& request, TenantContext& tenant) {
         auto settled =
             settleAutoRenewal(*parsed->star, starBounds(tenant.config.star, deleg.star), now);
         LEGATE_TRY(settled);
+        if (tenant.config.upstream &&
+            !tenant.config.upstream->profiles.forLifetime(parsed->star->lifetime)) {
+            // Refused here, not later: the CA's profiles decide the validity it issues
+            // (docs/upstream.md, "Profiles"), and none configured serves this lifetime.
+            return Problem::make(
+                ErrorType::malformed,
+                "auto-renewal.lifetime " + std::to_string(parsed->star->lifetime) +
+                    " seconds is longer than any upstream certificate profile of this IdO "
+                    "serves (at most " +
+                    std::to_string(
+                        tenant.config.upstream->profiles.star.back().maxLifetimeSeconds) +
+                    " seconds)");
+        }
         order.autoRenewal = std::move(settled).value();
         order.expires = parsed->star->endDate;
     } else {

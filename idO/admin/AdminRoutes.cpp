@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/core/Time.h"
 #include "broker/http/ProblemResponse.h"
 #include "idO/admin/AdminRequest.h"
 #include "idO/admin/AdminViews.h"
@@ -200,7 +201,33 @@ Result<http::Response> listDelegations(http::Request& request, TenantContext& te
     return http::Response::json(200, {{"delegations", list}});
 }
 
-Result<http::Response> showDelegation(http::Request& request, TenantContext& tenant) {
+/// How the relay obtains an order's certificates: the mode, the ACME profile asked for,
+/// whether validity follows what the CA issues (docs/star-emulation.md), the validity of
+/// the certificate last obtained and the ARI identifier the next renewal replaces.
+json upstreamView(const relay::RelayProgress& p) {
+    json view = {{"mode", std::string(relay::nameOf(p.mode))},
+                 {"profile", p.profile.empty() ? json(nullptr) : json(p.profile)},
+                 {"validity", p.followIssued ? "issued by the CA" : "requested"},
+                 {"certificates", p.obtained ? json(*p.obtained + 1) : json(0)}};
+    if (p.currentNotBefore && p.currentNotAfter) {
+        view["issued"] = {{"notBefore", toRfc3339(*p.currentNotBefore)},
+                          {"notAfter", toRfc3339(*p.currentNotAfter)}};
+    }
+    if (!p.currentCertId.empty()) {
+        view["ari-cert-id"] = p.currentCertId;
+    }
+    if (p.ariRenewAt) {
+        view["ari-renew-at"] = toRfc3339(*p.ariRenewAt);
+    }
+    if (!p.lastError.empty()) {
+        view["last-error"] = p.lastError;
+    }
+    return view;
+}
+
+Result<http::Response> showDelegation(http::Request& request, TenantContext& tenant,
+                                      const AcmeServices& services) {
+    relay::RelayState relayState(services.pool(), tenant.state.keys(), services.clock());
     auto d = existingDelegation(tenant, request.param("id"));
     LEGATE_TRY(d);
     auto orderIds = tenant.state.ordersOfDelegation(d->id);
@@ -223,7 +250,11 @@ Result<http::Response> showDelegation(http::Request& request, TenantContext& ten
             LEGATE_TRY(c);
             cert = std::move(*c);
         }
-        list.push_back(orderView(order, cert, tenant.state.clock().now()));
+        auto view = orderView(order, cert, tenant.state.clock().now());
+        if (auto progress = relayState.progress(order.id); progress.ok()) {
+            view["upstream"] = upstreamView(*progress);
+        }
+        list.push_back(std::move(view));
     }
     json doc = delegationView(*d, tenant.urls);
     doc["orders"] = list;
@@ -285,7 +316,9 @@ void addAdminRoutes(http::Router& router, const AcmeServices& services, std::str
         return createDelegation(r, t, services);
     });
     route("GET", "/ndcs/{ndc}/delegations", listDelegations);
-    route("GET", "/delegations/{id}", showDelegation);
+    route("GET", "/delegations/{id}", [&services](http::Request& r, TenantContext& t) {
+        return showDelegation(r, t, services);
+    });
     route("DELETE", "/delegations/{id}", terminateDelegation);
     route("GET", "/relay",
           [&services](http::Request& r, TenantContext& t) { return relayStatus(r, t, services); });

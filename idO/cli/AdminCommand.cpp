@@ -264,7 +264,7 @@ void printDelegation(std::ostream& out, const json& d) {
     }
     out << "Orders:\n";
     std::vector<std::vector<std::string>> rows{
-        {"ID", "STATUS", "IDENTIFIERS", "STAR", "EXPIRES", "CERTIFICATE"}};
+        {"ID", "STATUS", "IDENTIFIERS", "STAR", "EXPIRES", "CERTIFICATE", "UPSTREAM"}};
     for (const auto& o : d["orders"]) {
         std::string ids;
         for (const auto& i : o["identifiers"]) {
@@ -278,8 +278,19 @@ void printDelegation(std::ostream& out, const json& d) {
                 cert += " " + textOr(c["notBefore"]) + " .. " + textOr(c["notAfter"]);
             }
         }
+        // e.g. "emulate shortlived, validity issued by the CA": which profile the CA was
+        // asked for and whether the schedule follows what it issues.
+        std::string upstream = "-";
+        if (o.contains("upstream") && o["upstream"].is_object()) {
+            const auto& u = o["upstream"];
+            upstream = textOr(u["mode"]);
+            if (u["profile"].is_string()) {
+                upstream += " " + textOr(u["profile"]);
+            }
+            upstream += ", validity " + textOr(u["validity"]);
+        }
         rows.push_back({textOr(o["id"]), textOr(o["status"]), ids,
-                        o.contains("star") ? "yes" : "no", textOr(o["expires"]), cert});
+                        o.contains("star") ? "yes" : "no", textOr(o["expires"]), cert, upstream});
     }
     table(out, rows);
 }

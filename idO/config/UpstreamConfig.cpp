@@ -18,6 +18,30 @@ bool isHttpsUrl(const std::string& url) {
 
 }  // namespace
 
+std::optional<std::string> ProfilesConfig::forLifetime(int64_t lifetimeSeconds) const {
+    if (star.empty()) {
+        return std::string();
+    }
+    for (const auto& band : star) {
+        if (lifetimeSeconds <= band.maxLifetimeSeconds) {
+            return band.profile;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string_view nameOf(OrderValidity v) {
+    switch (v) {
+        case OrderValidity::automatic:
+            return "auto";
+        case OrderValidity::send:
+            return "send";
+        case OrderValidity::never:
+            return "never";
+    }
+    return "auto";
+}
+
 UpstreamConfig readUpstreamConfig(const ConfigNode& node, const std::string& baseDir) {
     UpstreamConfig u;
     u.directory = node.string("directory");
@@ -52,7 +76,45 @@ UpstreamConfig readUpstreamConfig(const ConfigNode& node, const std::string& bas
     if (auto budget = node.optionalObject("budget")) {
         u.budget.orders = budget->integer("orders", 0, 100'000'000, 0);
         u.budget.periodSeconds = budget->integer("period", 1, 366LL * 86400, 10800);
+        u.budget.ariExempt = budget->boolean("ari-exempt", true);
+        if (auto failures = budget->optionalObject("authorization-failures")) {
+            u.budget.authorizationFailures =
+                failures->integer("limit", 1, 1'000'000, u.budget.authorizationFailures);
+            u.budget.failuresPeriodSeconds =
+                failures->integer("period", 1, 366LL * 86400, u.budget.failuresPeriodSeconds);
+        }
     }
+    const auto validity = node.string("order-validity", "auto");
+    if (validity == "auto") {
+        u.orderValidity = OrderValidity::automatic;
+    } else if (validity == "send") {
+        u.orderValidity = OrderValidity::send;
+    } else if (validity == "never") {
+        u.orderValidity = OrderValidity::never;
+    } else {
+        node.fail("order-validity",
+                  "expected \"auto\", \"send\" or \"never\", got \"" + validity + "\"");
+    }
+    if (auto profiles = node.optionalObject("profiles")) {
+        u.profiles.nonStar = profiles->string("default", "");
+        u.profiles.nonStarPath = profiles->path() + "/default";
+        std::vector<ConfigNode> bands;
+        if (profiles->has("star")) {
+            bands = profiles->array("star");
+        }
+        for (auto& band : bands) {
+            ProfileBand b;
+            b.maxLifetimeSeconds = band.integer("max-lifetime", 1, 100LL * 366 * 86400);
+            b.profile = band.string("profile");
+            b.path = band.path() + "/profile";
+            if (!u.profiles.star.empty() &&
+                b.maxLifetimeSeconds <= u.profiles.star.back().maxLifetimeSeconds) {
+                band.fail("max-lifetime", "bands must be in ascending order of max-lifetime");
+            }
+            u.profiles.star.push_back(std::move(b));
+        }
+    }
+    u.ari = node.boolean("ari", true);
     return u;
 }
 

@@ -16,12 +16,20 @@
 ///       "revoke-on-termination": false,
 ///       "renewal": {"lead-time": 3600, "max-jitter": 300, "padding-percent": 50,
 ///                   "per-tick": 100},
-///       "budget": {"orders": 300, "period": 10800}            // optional: no budget
+///       "budget": {"orders": 300, "period": 10800,            // optional: no budget
+///                  "ari-exempt": true,
+///                  "authorization-failures": {"limit": 5, "period": 3600}},
+///       "order-validity": "auto",                             // auto | send | never
+///       "profiles": {"star": [{"max-lifetime": 604800, "profile": "shortlived"},
+///                             {"max-lifetime": 7776000, "profile": "classic"}],
+///                    "default": "classic"},                   // optional
+///       "ari": true                                           // use renewalInfo when offered
 ///     }
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "broker/core/ConfigReader.h"
@@ -48,7 +56,45 @@ struct RenewalConfig {
 struct BudgetConfig {
     int64_t orders = 0;
     int64_t periodSeconds = 10800;
+    /// Renewals that carry ARI `replaces` take no token (Let's Encrypt exempts them from
+    /// its rate limits, RFC 9773 §5 and docs/upstream.md).
+    bool ariExempt = true;
+    /// Authorization failures allowed per `failuresPeriodSeconds` (Let's Encrypt: 5 per
+    /// identifier per account per hour).  A renewal the CA refused is retried no sooner
+    /// than period / limit after the refusal, so repeated refusals never reach the CA's
+    /// limit.  Always on, with Let's Encrypt's values by default.
+    int64_t authorizationFailures = 5;
+    int64_t failuresPeriodSeconds = 3600;
     bool enabled() const { return orders > 0; }
+};
+
+/// Whether Order2 carries `notBefore`/`notAfter` (RFC 8555 §7.4).  Let's Encrypt refuses
+/// both (400 malformed "NotBefore and NotAfter are not supported").
+enum class OrderValidity {
+    automatic,  ///< "auto": send, and on that exact refusal retry once without and remember
+    send,       ///< always send (a CA known to honour them, e.g. Pebble)
+    never,      ///< never send: validity comes from the CA (its profile)
+};
+
+/// One STAR lifetime band: orders whose auto-renewal lifetime is at most `maxLifetime`
+/// seconds (and above the band before) use ACME profile `profile`.
+struct ProfileBand {
+    int64_t maxLifetimeSeconds = 0;
+    std::string profile;
+    std::string path;  ///< of `profile` in the configuration, for errors found later
+};
+
+/// ACME profiles (draft-aaron-acme-profiles) to ask for, by STAR lifetime band.
+struct ProfilesConfig {
+    /// Ascending by maxLifetimeSeconds; a STAR lifetime above the last band is refused.
+    std::vector<ProfileBand> star;
+    /// Non-STAR orders (empty: no `profile` member, the CA's default).
+    std::string nonStar;
+    std::string nonStarPath;
+    bool empty() const { return star.empty() && nonStar.empty(); }
+    /// The profile for a STAR lifetime: "" when no bands are configured (the CA's default),
+    /// nullopt when bands are configured and none serves `lifetimeSeconds`.
+    std::optional<std::string> forLifetime(int64_t lifetimeSeconds) const;
 };
 
 struct UpstreamConfig {
@@ -66,7 +112,15 @@ struct UpstreamConfig {
     bool revokeOnTermination = false;
     RenewalConfig renewal;
     BudgetConfig budget;
+    OrderValidity orderValidity = OrderValidity::automatic;
+    ProfilesConfig profiles;
+    /// Use the CA's renewalInfo (RFC 9773) when its directory offers it: renewal time
+    /// from its window and `replaces` in every renewal Order2.
+    bool ari = true;
 };
+
+/// "auto", "send", "never".
+std::string_view nameOf(OrderValidity v);
 
 /// Reads the section at `node`; file paths are resolved against `baseDir`.  Every
 /// problem is recorded on the node's reader with its JSON path.

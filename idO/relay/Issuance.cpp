@@ -48,6 +48,28 @@ acme::Problem scrubbed(const acme::Problem& problem) {
     return out;
 }
 
+bool isValidityRefusal(const acme::Problem& problem) {
+    // Boulder's WFE, word for word (wfe2 NewOrder).
+    return problem.type == acme::ErrorType::malformed &&
+           problem.detail.find("NotBefore and NotAfter are not supported") != std::string::npos;
+}
+
+std::variant<bool, IssueFailure> Issuance::sendValidity() {
+    switch (tenant_.config().orderValidity) {
+        case OrderValidity::send:
+            return true;
+        case OrderValidity::never:
+            return false;
+        case OrderValidity::automatic:
+            break;
+    }
+    auto known = state_.fact(kOrderValidityFact);
+    if (!known.ok()) {
+        return IssueFailure{Kind::transient, known.problem(), std::nullopt};
+    }
+    return !(*known && **known == "refused");
+}
+
 IssueFailure Issuance::failure(const acme::Problem& problem) const {
     IssueFailure f;
     f.kind = transientProblem(problem) ? Kind::transient : Kind::permanent;
@@ -227,10 +249,44 @@ IssueResult Issuance::run(const IssueSpec& spec, RelayProgress& progress) {
     if (progress.issue.step == IssueStep::fresh) {
         upstream::NewOrderRequest request;
         request.identifiers = spec.identifiers;
-        request.notBefore = spec.notBefore;
-        request.notAfter = spec.notAfter;
         request.extra = spec.extra.is_null() ? nlohmann::json::object() : spec.extra;
+        auto send = sendValidity();
+        if (auto* f = std::get_if<IssueFailure>(&send)) {
+            return *f;
+        }
+        if (std::get<bool>(send)) {
+            request.notBefore = spec.notBefore;
+            request.notAfter = spec.notAfter;
+        }
         auto created = client_.newOrder(request);
+        if (!created.ok() && (request.notBefore || request.notAfter) &&
+            tenant_.config().orderValidity == OrderValidity::automatic &&
+            isValidityRefusal(created.problem())) {
+            // Let's Encrypt: validity comes only from the profile.  Remembered for the
+            // tenant (Redis), so it is asked once, not once per order or per restart.
+            (void)state_.learn(kOrderValidityFact, "refused");
+            state_.count("order_validity_refused");
+            relayLogger().warn(
+                "the CA refuses notBefore/notAfter: ordering without them from now on",
+                {{"order", orderId_}, {"detail", created.problem().detail}});
+            request.notBefore.reset();
+            request.notAfter.reset();
+            created = client_.newOrder(request);
+        }
+        if (!created.ok() && request.extra.contains("replaces") &&
+            created.problem().type == acme::ErrorType::alreadyReplaced) {
+            // Another Order2 already names that certificate: one whose answer we lost (a
+            // crash between the CA's answer and recording `ordered`), never finalized by
+            // us.  Once without `replaces` (no loop): that orphan yields no certificate,
+            // so this cannot make a duplicate.
+            state_.count("ari_already_replaced");
+            relayLogger().warn(
+                "the CA says the certificate is already replaced: ordering "
+                "once without replaces",
+                {{"order", orderId_}, {"detail", created.problem().detail}});
+            request.extra.erase("replaces");
+            created = client_.newOrder(request);
+        }
         if (!created.ok()) {
             return failure(created.problem());
         }
@@ -308,7 +364,7 @@ IssueResult Issuance::run(const IssueSpec& spec, RelayProgress& progress) {
                                 std::nullopt};
         }
         if (!spec.download) {
-            return Issued{url, *order, "", {}, {}};
+            return Issued{false, url, *order, "", {}, {}};
         }
         if (!order->certificate) {
             return IssueFailure{Kind::transient,
@@ -334,6 +390,7 @@ IssueResult Issuance::run(const IssueSpec& spec, RelayProgress& progress) {
         if (order->notAfter && spec.notAfter) {
             expected.notAfter = spec.notAfter;
         }
+        const bool honoured = expected.notBefore && expected.notAfter;
         auto checked = checkIssued(chain->pem, expected, *roots, clock_.now());
         if (!checked.ok()) {
             relayLogger().error("certificate refused",
@@ -347,6 +404,7 @@ IssueResult Issuance::run(const IssueSpec& spec, RelayProgress& progress) {
         progress.issue.notBefore = checked->front().notBefore();
         progress.issue.notAfter = checked->front().notAfter();
         progress.issue.certificateUrl = *order->certificate;
+        progress.issue.honoured = honoured;
         if (auto f = record(progress, IssueStep::downloaded, "issue-downloaded")) {
             return *f;
         }
@@ -358,6 +416,7 @@ IssueResult Issuance::run(const IssueSpec& spec, RelayProgress& progress) {
         issued.notBefore = progress.issue.notBefore.value_or(TimePoint{});
         issued.notAfter = progress.issue.notAfter.value_or(TimePoint{});
         issued.order2.certificate = progress.issue.certificateUrl;
+        issued.validityHonoured = progress.issue.honoured;
         return issued;
     }
     return IssueFailure{Kind::transient,

@@ -55,7 +55,8 @@ struct IssueSpec {
     std::vector<acme::Identifier> identifiers;
     std::optional<TimePoint> notBefore;
     std::optional<TimePoint> notAfter;
-    /// More Order2 members ("auto-renewal" for STAR relay, "allow-certificate-get").
+    /// More Order2 members ("auto-renewal" for STAR relay, "allow-certificate-get",
+    /// "profile", ARI "replaces").
     nlohmann::json extra;
     const crypto::Csr* csr = nullptr;
     /// false for STAR relay: the NDC fetches from the CA; stop once Order2 is valid.
@@ -63,6 +64,9 @@ struct IssueSpec {
 };
 
 struct Issued {
+    /// The CA echoed the validity asked for and issued it (a CA honouring
+    /// notBefore/notAfter); false when not sent, refused or ignored.
+    bool validityHonoured = false;
     std::string order2Url;
     upstream::Order order2;
     std::string pem;  ///< the checked chain (empty when !download)
@@ -87,6 +91,13 @@ struct PollLater {
 };
 
 using IssueResult = std::variant<Issued, PollLater, IssueFailure>;
+
+/// The RelayState fact recording that the tenant's CA refuses notBefore/notAfter.
+inline constexpr const char* kOrderValidityFact = "order-validity";
+
+/// True for exactly the refusal Let's Encrypt answers to notBefore/notAfter: 400
+/// malformed "NotBefore and NotAfter are not supported".
+bool isValidityRefusal(const acme::Problem& problem);
 
 /// Test hook: when the environment variable LEGATE_RELAY_CRASH_AFTER names a step
 /// ("ordered", "authorized", "finalizing", "finalized", "downloaded", "published"), the
@@ -136,6 +147,9 @@ private:
     /// One look at an authorization: false when valid, true when being validated.
     std::variant<bool, IssueFailure> authorize(const std::string& url);
     IssueFailure failure(const acme::Problem& problem) const;
+    /// Whether this Order2 asks for notBefore/notAfter (upstream.order-validity, and for
+    /// `auto` what the tenant's CA answered before).
+    std::variant<bool, IssueFailure> sendValidity();
 
     RelayState& state_;
     UpstreamTenant& tenant_;

@@ -15,8 +15,12 @@ Result<StepOutcome> NonStarRelay::step(OrderContext& c) {
     spec.notAfter = c.order.notAfter;
     spec.csr = &c.csr;
     const bool caGet = c.caps.allowCertificateGet && c.order.allowCertificateGet;
+    spec.extra = nlohmann::json::object();
     if (caGet) {
-        spec.extra = {{"allow-certificate-get", true}};
+        spec.extra["allow-certificate-get"] = true;
+    }
+    if (const auto& profile = c.upstream.config().profiles.nonStar; !profile.empty()) {
+        spec.extra["profile"] = profile;
     }
     auto result = c.issuance.run(spec, c.progress);
     if (auto other = StepOutcome::unlessIssued(result)) {

@@ -138,6 +138,16 @@ Result<RelayProgress> RelayProgress::parse(const FieldMap& record) {
         p.obtained = static_cast<std::size_t>(**obtained);
     }
     p.starOrder2 = text(record, "star_order2");
+    p.followIssued = text(record, "follow") == "1";
+    p.profile = text(record, "profile");
+    p.currentCertId = text(record, "cur_id");
+    for (auto [name, target] :
+         {std::pair{"cur_nb", &p.currentNotBefore}, std::pair{"cur_na", &p.currentNotAfter},
+          std::pair{"ari_at", &p.ariRenewAt}, std::pair{"ari_check", &p.ariRecheckAt}}) {
+        auto t = time(record, name);
+        LEGATE_TRY(t);
+        *target = *t;
+    }
 
     if (const auto* step = find(record, "i_step")) {
         auto s = issueStepOf(*step);
@@ -158,6 +168,7 @@ Result<RelayProgress> RelayProgress::parse(const FieldMap& record) {
     LEGATE_TRY(na);
     p.issue.notAfter = *na;
     p.issue.certificateUrl = text(record, "i_cert_url");
+    p.issue.honoured = text(record, "i_honoured") == "1";
     auto polls = number(record, "i_polls");
     LEGATE_TRY(polls);
     p.issue.polls = static_cast<int>(std::min<int64_t>(polls->value_or(0), 1'000'000));
@@ -178,6 +189,13 @@ FieldMap RelayProgress::fields() const {
     put("anchor", anchor ? timeField(*anchor) : "");
     put("obtained", obtained ? std::to_string(*obtained) : "");
     put("star_order2", starOrder2);
+    put("follow", followIssued ? "1" : "");
+    put("profile", profile);
+    put("cur_id", currentCertId);
+    put("cur_nb", currentNotBefore ? timeField(*currentNotBefore) : "");
+    put("cur_na", currentNotAfter ? timeField(*currentNotAfter) : "");
+    put("ari_at", ariRenewAt ? timeField(*ariRenewAt) : "");
+    put("ari_check", ariRecheckAt ? timeField(*ariRecheckAt) : "");
     if (issue.step != IssueStep::none) {
         put("i_step", std::string(nameOf(issue.step)));
         put("i_index", std::to_string(issue.index));
@@ -187,15 +205,17 @@ FieldMap RelayProgress::fields() const {
         put("i_na", issue.notAfter ? timeField(*issue.notAfter) : "");
         put("i_cert_url", issue.certificateUrl);
         put("i_polls", issue.polls > 0 ? std::to_string(issue.polls) : "");
+        put("i_honoured", issue.honoured ? "1" : "");
     }
     return f;
 }
 
 std::vector<std::string> RelayProgress::absentFields() const {
     static const std::vector<std::string> kAll = {
-        "mode",     "done",        "attempts", "last_error", "anchor",
-        "obtained", "star_order2", "i_step",   "i_index",    "i_order2",
-        "i_pem",    "i_nb",        "i_na",     "i_cert_url", "i_polls"};
+        "mode",        "done",       "attempts", "last_error", "anchor",   "obtained",
+        "star_order2", "i_step",     "i_index",  "i_order2",   "i_pem",    "i_nb",
+        "i_na",        "i_cert_url", "i_polls",  "i_honoured", "follow",   "profile",
+        "cur_id",      "cur_nb",     "cur_na",   "ari_at",     "ari_check"};
     const auto present = fields();
     std::vector<std::string> absent;
     for (const auto& name : kAll) {

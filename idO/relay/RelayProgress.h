@@ -63,6 +63,9 @@ struct InFlight {
     std::optional<TimePoint> notBefore;
     std::optional<TimePoint> notAfter;
     std::string certificateUrl;
+    /// The Order2 was asked for the validity and the CA echoed it (it honours
+    /// notBefore/notAfter); false when not sent or ignored.
+    bool honoured = false;
     /// Looks at the CA in the current step that found it not ready yet; sets the wait
     /// before the next look (RetryPolicy::nextPoll).  Reset by every new step.
     int polls = 0;
@@ -80,6 +83,21 @@ struct RelayProgress {
     std::optional<std::size_t> obtained;
     /// STAR relay: the CA's Order2, canceled when the Order1 is.
     std::string starOrder2;
+    /// STAR emulation against a CA that does not honour the requested validity (Let's
+    /// Encrypt): renewals follow the validity of the certificates it actually issues
+    /// (docs/star-emulation.md, "When the CA chooses the validity").
+    bool followIssued = false;
+    /// The ACME profile asked for (empty: none, the CA's default).
+    std::string profile;
+    /// The certificate last published: its validity and ARI identifier (RFC 9773 §4.1),
+    /// which the next renewal Order2 names in `replaces`.
+    std::optional<TimePoint> currentNotBefore;
+    std::optional<TimePoint> currentNotAfter;
+    std::string currentCertId;
+    /// ARI: the renewal time chosen inside the CA's suggested window (kept, so a restart
+    /// does not draw again) and when to fetch renewalInfo again (its Retry-After).
+    std::optional<TimePoint> ariRenewAt;
+    std::optional<TimePoint> ariRecheckAt;
     InFlight issue;
 
     /// The record as Redis holds it; an unknown mode or step, or a number that is not

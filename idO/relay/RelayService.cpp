@@ -60,6 +60,9 @@ Result<std::unique_ptr<RelayService>> RelayService::start(const ServeConfig& con
             p.detail = "tenant " + tenant.name + " upstream: " + p.detail;
             return p;
         }
+        if (auto checked = (*upstream)->checkProfiles(); !checked.ok()) {
+            return checked.problem();
+        }
         auto relay = std::make_unique<TenantRelay>(service->pool_, tenant, std::move(*upstream),
                                                    config.relay, clock);
         LEGATE_TRY(relay->state().ensureGroup());

@@ -370,6 +370,22 @@ Result<int64_t> RelayState::takeBudget(int64_t wanted, int64_t orders,
     return reply->asInteger().value_or(0);
 }
 
+Result<std::optional<std::string>> RelayState::fact(const std::string& name) {
+    auto reply = checked(pool_.command({"HGET", keys_.upstreamFacts(), name}));
+    LEGATE_TRY(reply);
+    auto text = reply->asString();
+    if (!text) {
+        return std::optional<std::string>{};
+    }
+    return std::optional<std::string>{*text};
+}
+
+Status RelayState::learn(const std::string& name, const std::string& value) {
+    auto reply = checked(pool_.command({"HSET", keys_.upstreamFacts(), name, value}));
+    LEGATE_TRY(reply);
+    return okStatus();
+}
+
 void RelayState::count(const std::string& name, int64_t n) {
     (void)pool_.command({"HINCRBY", keys_.relayMetrics(), name, std::to_string(n)}, Retry::Never);
 }
@@ -382,7 +398,8 @@ Result<nlohmann::json> RelayState::status() {
                                    {"ZRANGE", keys_.renewals(), "0", "0", "WITHSCORES"},
                                    {"XLEN", keys_.relayStream()},
                                    {"XPENDING", keys_.relayStream(), kRelayGroup},
-                                   {"ZCARD", keys_.relayPolls()}});
+                                   {"ZCARD", keys_.relayPolls()},
+                                   {"HGETALL", keys_.upstreamFacts()}});
     LEGATE_TRY(replies);
     const auto& r = *replies;
     nlohmann::json counters = nlohmann::json::object();
@@ -394,6 +411,7 @@ Result<nlohmann::json> RelayState::status() {
         {"renewals",
          {{"scheduled", r[1].asInteger().value_or(0)}, {"due", r[2].asInteger().value_or(0)}}},
         {"polls", {{"waiting", r[6].asInteger().value_or(0)}}},
+        {"upstream", fieldsOf(r[7])},
         {"jobs",
          {{"stream-length", r[4].asInteger().value_or(0)},
           {"pending", r[5].isArray() && !r[5].elements().empty()

@@ -116,6 +116,11 @@ public:
     /// burst = orders); returns how many were granted.
     Result<int64_t> takeBudget(int64_t wanted, int64_t orders, std::chrono::seconds period);
 
+    // ---- what the relay learned about the CA (survives restarts) ----
+    /// The value recorded for `name`, nullopt when none.
+    Result<std::optional<std::string>> fact(const std::string& name);
+    Status learn(const std::string& name, const std::string& value);
+
     // ---- metrics ----
     /// Adds `n` to a tenant-wide counter (every process adds to the same ones).
     void count(const std::string& name, int64_t n = 1);

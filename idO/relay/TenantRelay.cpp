@@ -97,11 +97,39 @@ Status TenantRelay::handleFailure(const OrderRecord& order, RelayProgress& progr
         relayLogger().warn("fenced off", {{"order", order.id}});
         return okStatus();
     }
+    if (failure.problem.type == acme::ErrorType::rateLimited) {
+        // The CA's rate limit: wait exactly as long as it says (never give up over it,
+        // and it is no failure of the order's), counted for the admin relay view.
+        const auto due =
+            failure.retryAt.value_or(clock_.now() + policy_.backoff(progress.attempts + 1));
+        relayState_.count("rate_limited");
+        (void)relayState_.learn("rate-limited-until", toRfc3339(due));
+        relayLogger().warn("rate limited by the CA: the order waits until Retry-After",
+                           {{"tenant", tenant_},
+                            {"order", order.id},
+                            {"detail", failure.problem.detail},
+                            {"retry_at", toRfc3339(due)}});
+        progress.lastError = failure.problem.detail;
+        progress.issue.polls = 0;
+        (void)relayState_.save(order.id, token, progress);
+        return relayState_.wakeAt(order.id, due);
+    }
     const int attempts = progress.attempts + 1;
     const bool first = order.status == "processing";
     const bool permanent = failure.kind == Kind::permanent;
-    const auto decision =
-        policy_.afterFailure(attempts, permanent, first, failure.retryAt, clock_.now());
+    auto decision = policy_.afterFailure(attempts, permanent, first, failure.retryAt, clock_.now());
+    if (permanent && !decision.giveUp) {
+        // A refusal (a failed validation, most likely) costs one of the CA's
+        // authorization-failure allowance: space the retries so they cannot use it up
+        // (Let's Encrypt: 5 per identifier per hour, budget.authorization-failures).
+        const auto& budget = upstream_->config().budget;
+        const auto spacing = std::chrono::seconds(
+            budget.failuresPeriodSeconds / std::max<int64_t>(1, budget.authorizationFailures));
+        if (decision.due < clock_.now() + spacing) {
+            decision.due = clock_.now() + spacing;
+            relayState_.count("refusals_spaced");
+        }
+    }
     relayState_.count(decision.giveUp ? "orders_failed" : "retries");
     // Metrics (idO/monitor/RelayMetrics): by kind and the CA's problem type (an enum).
     relayState_.count(std::string(permanent ? "failure:permanent:" : "failure:transient:") +

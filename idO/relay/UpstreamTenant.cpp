@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "broker/wire/Base64Url.h"
+#include "idO/relay/RelayState.h"
 #include "idO/upstream/UpstreamAccountKey.h"
 
 namespace legate::ido::relay {
@@ -51,6 +52,47 @@ Result<std::unique_ptr<upstream::AcmeClient>> UpstreamTenant::newClient(
     auto account = client->findOrCreateAccount(config_.contact, eab);
     LEGATE_TRY(account);
     return client;
+}
+
+Status UpstreamTenant::checkProfiles() {
+    const auto& profiles = config_.profiles;
+    if (profiles.empty()) {
+        return okStatus();
+    }
+    auto key = crypto::PrivateKey::fromDer(accountKey_.toDer());
+    LEGATE_TRY(key);
+    upstream::AcmeClientOptions options;
+    options.directoryUrl = config_.directory;
+    if (!config_.caBundle.empty()) {
+        options.caBundle = config_.caBundle;
+    }
+    options.clock = &clock_;
+    upstream::AcmeClient client(std::move(options), std::move(*key));
+    auto caps = client.capabilities();
+    if (!caps.ok()) {
+        relayLogger().warn("cannot check the configured profiles against the CA now",
+                           {{"tenant", tenant_}, {"detail", caps.problem().detail}});
+        return okStatus();
+    }
+    auto refuse = [&](const std::string& path, const std::string& name) -> Status {
+        std::string offered;
+        for (const auto& [n, description] : caps->profiles) {
+            offered += (offered.empty() ? "" : ", ") + n;
+        }
+        return acme::Problem::make(
+            acme::ErrorType::serverInternal,
+            path + ": the CA at " + config_.directory + " offers no profile \"" + name +
+                "\" (its directory meta.profiles: " + (offered.empty() ? "none" : offered) + ")");
+    };
+    for (const auto& band : profiles.star) {
+        if (!caps->profiles.contains(band.profile)) {
+            return refuse(band.path, band.profile);
+        }
+    }
+    if (!profiles.nonStar.empty() && !caps->profiles.contains(profiles.nonStar)) {
+        return refuse(profiles.nonStarPath, profiles.nonStar);
+    }
+    return okStatus();
 }
 
 Result<std::vector<crypto::Certificate>> UpstreamTenant::roots() {

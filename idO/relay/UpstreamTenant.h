@@ -39,6 +39,12 @@ public:
     Result<std::unique_ptr<upstream::AcmeClient>> newClient(
         std::function<void(std::chrono::milliseconds)> sleep = {});
 
+    /// With `profiles` configured: every profile named must be in the CA's directory
+    /// `meta.profiles` — a problem naming the config path of the first one that is not
+    /// (or of `profiles` when the CA offers none).  A directory that cannot be fetched
+    /// is logged, not fatal: the CA may be down while the IdO starts.
+    Status checkProfiles();
+
     /// The CA's issuing roots, from the `roots` file (read again when it changed, so
     /// an operator can rotate roots without a restart).
     Result<std::vector<crypto::Certificate>> roots();

@@ -66,6 +66,9 @@ public:
     std::string fence() const { return part("fence"); }
     /// The tenant-wide upstream new-order budget (token bucket).
     std::string upstreamBudget() const { return part("budget"); }
+    /// What the relay learned about the tenant's CA and must not forget over a restart
+    /// (a hash: `order-validity` = "refused" once the CA refused notBefore/notAfter).
+    std::string upstreamFacts() const { return part("upstream-facts"); }
     /// Relay counters shared by every process (issued, failed, retried, budget_deferred).
     std::string relayMetrics() const { return part("relay-metrics"); }
     std::string rateLimit(std::string_view account) const {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "broker/acme/ProblemDocument.h"
+#include "broker/acme/RetryAfter.h"
 #include "broker/core/Time.h"
 #include "broker/crypto/Digest.h"
 #include "broker/wire/Base64Url.h"
@@ -324,6 +325,40 @@ Result<Order> AcmeClient::cancelOrder(const std::string& orderUrl) {
         return std::move(answer).problem();
     }
     return Order::fromJson(answer->json);
+}
+
+Result<RenewalInfo> AcmeClient::renewalInfo(const std::string& certId) {
+    auto caps = capabilities();
+    if (!caps) {
+        return std::move(caps).problem();
+    }
+    if (!caps->renewalInfo) {
+        return badUpstream("directory offers no renewalInfo");
+    }
+    std::string url = *caps->renewalInfo;
+    if (url.empty() || url.back() != '/') {
+        url += '/';
+    }
+    url += certId;
+    auto r = session_.get(url);
+    if (!r) {
+        return std::move(r).problem();
+    }
+    if (r->status >= 400) {
+        return problemFrom("GET", url, *r);
+    }
+    auto json = parseBody("renewalInfo " + url, r->body);
+    if (!json) {
+        return std::move(json).problem();
+    }
+    auto info = RenewalInfo::fromJson(*json);
+    if (!info) {
+        return std::move(info).problem();
+    }
+    if (auto retry = r->headers.get("Retry-After")) {
+        info->retryAfter = acme::parseRetryAfter(*retry, now());
+    }
+    return info;
 }
 
 Status AcmeClient::revokeCertificate(const crypto::Bytes& certificateDer,

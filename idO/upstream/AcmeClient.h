@@ -44,6 +44,7 @@
 #include "broker/http/HttpClient.h"
 #include "idO/upstream/AcmeObjects.h"
 #include "idO/upstream/Capabilities.h"
+#include "idO/upstream/RenewalInfo.h"
 
 namespace legate::ido::upstream {
 
@@ -155,6 +156,11 @@ public:
     /// revokeCert signed with the account key; `reason` is an RFC 5280 reasonCode.
     Status revokeCertificate(const crypto::Bytes& certificateDer,
                              std::optional<int> reason = std::nullopt);
+
+    /// GET <renewalInfo>/<certId> (RFC 9773 §4.2, unauthenticated); the answer's
+    /// Retry-After, when present, in RenewalInfo::retryAfter.  serverInternal (502) when
+    /// the directory offers no renewalInfo.
+    Result<RenewalInfo> renewalInfo(const std::string& certId);
 
     /// The Retry-After of the last answer, if it had one.
     const std::optional<TimePoint>& lastRetryAfter() const { return session_.lastRetryAfter(); }

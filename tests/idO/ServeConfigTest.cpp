@@ -166,5 +166,72 @@ TEST(ServeConfig, ReportsBadUpstreamFieldsWithTheirPaths) {
     EXPECT_TRUE(mentions(problems, "/relay/workers: expected an integer from 0 to 256"));
 }
 
+TEST(ServeConfig, ReadsOrderValidityProfileBandsAndAri) {
+    auto doc = minimal();
+    doc["tenants"][0]["upstream"] = {
+        {"directory", "https://ca.example/dir"},
+        {"roots", "roots.pem"},
+        {"account-key", "/var/lib/legate/upstream.pem"},
+        {"solvers", {{"http-01", {{"listen", "0.0.0.0"}, {"port", 80}}}}},
+        {"order-validity", "never"},
+        {"profiles",
+         {{"star",
+           {{{"max-lifetime", 604800}, {"profile", "shortlived"}},
+            {{"max-lifetime", 7776000}, {"profile", "classic"}}}},
+          {"default", "classic"}}},
+        {"ari", false},
+        {"budget",
+         {{"orders", 300},
+          {"ari-exempt", false},
+          {"authorization-failures", {{"limit", 10}, {"period", 7200}}}}}};
+    auto result = parseServeConfig(doc, "/etc/legate");
+    ASSERT_TRUE(std::holds_alternative<ServeConfig>(result))
+        << ::testing::PrintToString(std::get<ConfigErrors>(result).problems);
+    const auto& up = *std::get<ServeConfig>(result).tenant("example")->upstream;
+    EXPECT_EQ(up.orderValidity, OrderValidity::never);
+    EXPECT_FALSE(up.ari);
+    EXPECT_FALSE(up.budget.ariExempt);
+    EXPECT_EQ(up.budget.authorizationFailures, 10);
+    EXPECT_EQ(up.budget.failuresPeriodSeconds, 7200);
+    EXPECT_EQ(BudgetConfig{}.authorizationFailures, 5) << "Let's Encrypt's limit by default";
+    EXPECT_EQ(up.profiles.nonStar, "classic");
+    EXPECT_EQ(up.profiles.nonStarPath, "/tenants/0/upstream/profiles/default");
+    ASSERT_EQ(up.profiles.star.size(), 2u);
+    EXPECT_EQ(up.profiles.star[1].path, "/tenants/0/upstream/profiles/star/1/profile");
+    // Bands: the first whose max-lifetime is not below the lifetime; none above.
+    EXPECT_EQ(up.profiles.forLifetime(3600), "shortlived");
+    EXPECT_EQ(up.profiles.forLifetime(604800), "shortlived");
+    EXPECT_EQ(up.profiles.forLifetime(604801), "classic");
+    EXPECT_EQ(up.profiles.forLifetime(7776001), std::nullopt);
+    // Defaults: auto, ARI on, no bands (the CA's default profile for every lifetime).
+    EXPECT_EQ(UpstreamConfig{}.orderValidity, OrderValidity::automatic);
+    EXPECT_TRUE(UpstreamConfig{}.ari);
+    EXPECT_EQ(ProfilesConfig{}.forLifetime(100LL * 86400), "");
+}
+
+TEST(ServeConfig, ReportsBadOrderValidityAndProfileBandsWithTheirPaths) {
+    auto doc = minimal();
+    doc["tenants"][0]["upstream"] = {
+        {"directory", "https://ca.example/dir"},
+        {"roots", "roots.pem"},
+        {"account-key", "k.pem"},
+        {"solvers", {{"http-01", {{"listen", "0.0.0.0"}, {"port", 80}}}}},
+        {"order-validity", "sometimes"},
+        {"profiles",
+         {{"star",
+           {{{"max-lifetime", 7776000}, {"profile", "classic"}},
+            {{"max-lifetime", 604800}, {"profile", "shortlived"}},
+            {{"profile", "tlsserver"}}}}}}};
+    const auto problems = problemsOf(doc);
+    EXPECT_TRUE(mentions(problems, "/tenants/0/upstream/order-validity: expected \"auto\""))
+        << ::testing::PrintToString(problems);
+    EXPECT_TRUE(mentions(problems,
+                         "/tenants/0/upstream/profiles/star/1/max-lifetime: bands must be in "
+                         "ascending order"))
+        << ::testing::PrintToString(problems);
+    EXPECT_TRUE(mentions(problems, "/tenants/0/upstream/profiles/star/2/max-lifetime:"))
+        << ::testing::PrintToString(problems);
+}
+
 }  // namespace
 }  // namespace legate::ido

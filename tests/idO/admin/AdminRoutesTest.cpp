@@ -6,6 +6,7 @@
 
 #include "broker/core/Time.h"
 #include "idO/admin/DelegationRequest.h"
+#include "idO/relay/RelayState.h"
 #include "tests/idO/admin/AdminTestServer.h"
 
 namespace legate::ido::test {
@@ -454,6 +455,39 @@ TEST_F(AdminRoutesTest, ShowDelegationListsOrdersAndCertificateValidity) {
     EXPECT_EQ(orders[0]["certificate"]["notBefore"], toRfc3339(server_->clock().now()));
     EXPECT_EQ(orders[0]["certificate"]["notAfter"],
               toRfc3339(server_->clock().now() + std::chrono::hours(25)));
+}
+
+TEST_F(AdminRoutesTest, ShowDelegationSaysHowTheRelayObtainsEachOrder) {
+    auto ndc = server_->createNdc();
+    const auto account = server_->bindAccount(ndc);
+    auto created =
+        postDelegation(ndc["id"], {{"profile", "cdn-tls-ecdsa"}, {"names", {"www.ido.example"}}});
+    const auto id = json::parse(created.body)["id"].get<std::string>();
+    const auto order = publishedOrder(*server_, account, id);
+    // What STAR emulation against Let's Encrypt leaves in the progress record.
+    relay::RelayState relayState(server_->pool(), server_->tenant().state.keys(), server_->clock());
+    relay::RelayProgress p;
+    p.mode = relay::RelayMode::emulate;
+    p.profile = "shortlived";
+    p.followIssued = true;
+    p.obtained = 2;
+    p.currentNotBefore = server_->clock().now();
+    p.currentNotAfter = server_->clock().now() + std::chrono::hours(160);
+    p.currentCertId = "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE";
+    auto token = relayState.lock(order.id, std::chrono::seconds(10));
+    ASSERT_TRUE(token.ok() && token->has_value());
+    ASSERT_TRUE(relayState.save(order.id, **token, p).ok());
+
+    auto show = server_->request("GET", url("/delegations/" + id));
+    ASSERT_EQ(show.status, 200) << show.body;
+    const auto upstream = json::parse(show.body)["orders"][0]["upstream"];
+    EXPECT_EQ(upstream["mode"], "emulate");
+    EXPECT_EQ(upstream["profile"], "shortlived");
+    EXPECT_EQ(upstream["validity"], "issued by the CA");
+    EXPECT_EQ(upstream["certificates"], 3);
+    EXPECT_EQ(upstream["issued"]["notAfter"],
+              toRfc3339(server_->clock().now() + std::chrono::hours(160)));
+    EXPECT_EQ(upstream["ari-cert-id"], "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");
 }
 
 TEST_F(AdminRoutesTest, DeleteTerminatesTheDelegationOnce) {

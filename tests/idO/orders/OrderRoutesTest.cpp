@@ -28,6 +28,7 @@ protected:
         AcmeTestOptions options;
         options.acmeRoutes = {addAccountRoutes, addOrderRoutes};
         options.limits.pageSize = 2;
+        options.configure = configure_;
         env_ = std::make_unique<AcmeTestEnvironment>(options);
         ndc_ = std::make_unique<AcmeTestClient>(*env_);
         on_ = ndc_->onboard();
@@ -116,6 +117,8 @@ protected:
         EXPECT_EQ(snapshot(), before);
     }
 
+    /// Set by derived fixtures before SetUp: changes the configuration.
+    std::function<void(ServeConfig&)> configure_;
     std::unique_ptr<AcmeTestEnvironment> env_;
     std::unique_ptr<AcmeTestClient> ndc_;
     OnboardedNdc on_;
@@ -327,6 +330,33 @@ TEST_F(OrderRoutesTest, StarBoundsAreEnforcedWithTheBoundInTheDetail) {
               std::string::npos);
     // At the bound exactly, accepted.
     p = star(deleg_.url, now() + std::chrono::seconds(30 * 86400));
+    EXPECT_EQ(ndc_->post(ndc_->urls().newOrder(), p).status, 201);
+}
+
+/// A tenant whose upstream CA chooses the validity by ACME profile (Let's Encrypt):
+/// STAR lifetimes up to 7 days get `shortlived`, up to 9 days `classic` (scaled down).
+class OrderRoutesProfilesTest : public OrderRoutesTest {
+protected:
+    OrderRoutesProfilesTest() {
+        configure_ = [](ServeConfig& config) {
+            UpstreamConfig up;
+            up.profiles.star = {{7 * 86400, "shortlived", ""}, {9 * 86400, "classic", ""}};
+            config.tenants.front().upstream = up;
+        };
+    }
+};
+
+TEST_F(OrderRoutesProfilesTest, ALifetimeNoUpstreamProfileServesIsRefusedAtNewOrder) {
+    const auto before = snapshot();
+    auto p = star(deleg_.url, now() + std::chrono::hours(20 * 24));
+    p["auto-renewal"]["lifetime"] = 9 * 86400 + 1;
+    auto reply = ndc_->post(ndc_->urls().newOrder(), p);
+    expectRefused(reply, 400, "malformed", before);
+    const auto detail = reply.json()["detail"].get<std::string>();
+    EXPECT_NE(detail.find("profile"), std::string::npos) << detail;
+    EXPECT_NE(detail.find(std::to_string(9 * 86400)), std::string::npos) << detail;
+    // The last band's bound exactly: accepted.
+    p["auto-renewal"]["lifetime"] = 9 * 86400;
     EXPECT_EQ(ndc_->post(ndc_->urls().newOrder(), p).status, 201);
 }
 
