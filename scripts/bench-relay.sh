@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # scripts/bench-relay.sh: the upstream relay against a real Pebble — how long one
-# emulated STAR renewal takes and how many renewals per minute one `ido` sustains with
-# the upstream budget disabled, each as a ratio against Pebble driven directly by idO's
-# ACME client in the same run (tests/benchmarks/RelayBench.cpp).  Prints the table that
-# docs/benchmarks.md records.  Takes about 5 minutes.
+# emulated STAR renewal takes and how many renewals per minute one `ido` with 2 relay
+# workers sustains with the upstream budget disabled, each as a ratio against Pebble
+# driven directly by idO's ACME client in the same run (one client for the latency, 32
+# concurrent clients for the throughput; tests/benchmarks/RelayBench.cpp).  Prints the
+# table that docs/benchmarks.md records.  Takes about 5 minutes.
 #
 # Environment: BENCH_BUILD_DIR (default build-bench; configured here as a Release build
 #              with LEGATE_BENCHMARKS=ON and LEGATE_WERROR=OFF — GCC 12 at -O3 reports
 #              false -Wrestrict positives — and only relay_bench + ido are built).
-# Arguments go to relay_bench, e.g. --workers=8 --window=90 (relay_bench --help).
+# Arguments go to relay_bench, e.g. --workers=4 --ref-threads=16 --window=90
+# (relay_bench --help).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$LEGATE_ROOT"

@@ -224,6 +224,7 @@ demo_free_port PORT_PEBBLE_TLSALPN
 demo_free_port PORT_HTTP01
 demo_free_port PORT_ACME
 demo_free_port PORT_ADMIN
+demo_free_port PORT_PUBLICATION
 demo_free_port PORT_EDGE
 say "run directory: $DEMO_DIR (configs, state, logs/)"
 
@@ -306,6 +307,12 @@ ACME_CA=$DEMO_DIR/ido/tls/ca.pem
 ok "ACME for NDCs: $ACME_DIRECTORY (PID $DEMO_PID)"
 say "admin API: $LEGATE_ADMIN_URL (bearer token in ido/admin.token)"
 say "directory meta: $(curl -sf --cacert "$ACME_CA" "$ACME_DIRECTORY" | jq -c '.meta | {"delegation-enabled", "auto-renewal"}')"
+NEW_NONCE=$(curl -sf --cacert "$ACME_CA" "$ACME_DIRECTORY" | jq -r .newNonce)
+[[ $NEW_NONCE == "https://127.0.0.1:$PORT_PUBLICATION/"* ]] ||
+    fail "newNonce $NEW_NONCE is not on the publication listener (port $PORT_PUBLICATION)"
+curl -sfI --cacert "$ACME_CA" "$NEW_NONCE" | grep -qi '^replay-nonce:' ||
+    fail "HEAD $NEW_NONCE gave no Replay-Nonce"
+ok "nonces come from the event-driven publication listener: $NEW_NONCE"
 
 write_env() {
     local file=$DEMO_DIR/demo.env
@@ -467,6 +474,9 @@ done
     fail "$CERTS/key.pem has mode $(stat -c %a "$CERTS/key.pem"), expected 600"
 ok "edge/certs/fullchain.pem and key.pem (mode 600) installed"
 say "star-certificate: $STAR_URL"
+[[ $STAR_URL == "https://127.0.0.1:$PORT_PUBLICATION/"* ]] ||
+    fail "the star-certificate URL is not on the publication listener (port $PORT_PUBLICATION)"
+ok "edges fetch it from the event-driven publication listener (port $PORT_PUBLICATION)"
 say "$(openssl x509 -in "$CERTS/fullchain.pem" -noout -ext subjectAltName | tr -s ' \n' ' ')"
 say "issuer: $(openssl x509 -in "$CERTS/fullchain.pem" -noout -issuer | sed 's/^issuer=//')"
 mark "ndc order: first certificate installed"

@@ -7,7 +7,7 @@
 #      (scripts/demo.sh, short lifetimes) as one more test
 #   4. builds again with clang under AddressSanitizer + UndefinedBehaviorSanitizer and
 #      runs the whole suite again
-#   5. runs every libFuzzer target for a bounded time, two at a time
+#   5. runs every libFuzzer target for a bounded time, one at a time beside step 4's suite
 #
 # Most tests wait on peers (Redis, Pebble, BIND, the real `ido`), not on the CPU, so
 # ctest runs several at once and the demo (two minutes of mostly waiting for its
@@ -118,10 +118,7 @@ if [[ ${LEGATE_SKIP_SANITIZERS:-0} != 1 ]]; then
     CC=clang CXX=clang++ configure_and_build build-asan "${test_build_flags[@]}" \
         -DLEGATE_SANITIZE=ON -DLEGATE_FUZZ=ON -DLEGATE_BENCHMARKS=OFF
 
-    stage "tests (sanitizer build)"
-    run_ctest build-asan "sanitizer build" || suite_ok=0
-
-    stage "fuzz targets (${fuzz_seconds}s each, two at a time)"
+    stage "tests (sanitizer build) and the fuzz targets beside them"
     # run_fuzzer BINARY: a bounded libFuzzer run from the seed corpus; output in a log.
     run_fuzzer() {
         local fuzzer=$1 name work seeds=()
@@ -135,31 +132,38 @@ if [[ ${LEGATE_SKIP_SANITIZERS:-0} != 1 ]]; then
         rm -rf "$work"
         return $status
     }
-    fuzzers=()
-    for fuzzer in build-asan/bin/*_fuzz; do
-        [[ -x $fuzzer ]] && fuzzers+=("$fuzzer")
-    done
-    for ((i = 0; i < ${#fuzzers[@]}; i += 2)); do
-        pids=()
-        for fuzzer in "${fuzzers[@]:i:2}"; do
-            run_fuzzer "$fuzzer" &
-            pids+=($!)
-        done
-        for j in "${!pids[@]}"; do
-            fuzzer=${fuzzers[i + j]}
-            name=$(basename "$fuzzer")
+    # The fuzzers are CPU-bound and the suite mostly waits on its peers, so the fuzzers
+    # run one at a time (one core) beside the suite; their verdicts go to a file that is
+    # read once both are done.
+    fuzz_results=build-asan/fuzz-results
+    : >"$fuzz_results"
+    (
+        for fuzzer in build-asan/bin/*_fuzz; do
+            [[ -x $fuzzer ]] || continue
             status=0
-            wait "${pids[j]}" || status=$?
-            if ((status == 0)); then
-                grep -E '^stat::number_of_executed_units' "build-asan/$name.log" || true
-                echo "$name: passed"
-            else
-                tail -40 "build-asan/$name.log"
-                echo "$name: FAILED (crash input saved under build-asan/$name-*)"
-            fi
-            count_result "$name" "$status"
+            run_fuzzer "$fuzzer" || status=$?
+            echo "$(basename "$fuzzer") $status" >>"$fuzz_results"
         done
-    done
+    ) &
+    fuzz_pid=$!
+    run_ctest build-asan "sanitizer build" || suite_ok=0
+    wait "$fuzz_pid" || true
+    echo
+    echo "fuzz targets (${fuzz_seconds}s each):"
+    while read -r name status; do
+        if ((status == 0)); then
+            grep -E '^stat::number_of_executed_units' "build-asan/$name.log" || true
+            echo "$name: passed"
+        else
+            tail -40 "build-asan/$name.log"
+            echo "$name: FAILED (crash input saved under build-asan/$name-*)"
+        fi
+        count_result "$name" "$status"
+    done <"$fuzz_results"
+    if [[ ! -s $fuzz_results ]]; then
+        echo "fuzz targets: none was built"
+        count_result fuzz 1
+    fi
 fi
 
 stage_seconds+=($(($(date +%s) - stage_started)))

@@ -219,14 +219,20 @@ Bytes PrivateKey::toDer() const {
     return Bytes(s.begin(), s.end());
 }
 
-PublicKey PrivateKey::publicKey() const {
+namespace {
+
+PublicKey publicHalf(EVP_PKEY* key) {
     // Round-trip through SPKI so the public object holds no private material.
     unsigned char* der = nullptr;
-    const int len = i2d_PUBKEY(key_.get(), &der);
+    const int len = i2d_PUBKEY(key, &der);
     const unsigned char* p = der;
     EvpPkeyPtr pub(d2i_PUBKEY(nullptr, &p, len));
     OPENSSL_free(der);
     return PublicKey::adopt(std::move(pub));
 }
+
+}  // namespace
+
+PrivateKey::PrivateKey(EvpPkeyPtr key) : key_(std::move(key)), public_(publicHalf(key_.get())) {}
 
 }  // namespace legate::crypto

@@ -58,14 +58,19 @@ public:
     std::string toPem() const;
     Bytes toDer() const;
 
-    PublicKey publicKey() const;
-    KeyAlgorithm algorithm() const { return publicKey().algorithm(); }
+    /// The public half (no private material in it); derived once, when the key is made.
+    PublicKey publicKey() const { return public_; }
+    KeyAlgorithm algorithm() const { return public_.algorithm(); }
 
     EVP_PKEY* get() const { return key_.get(); }
 
 private:
-    explicit PrivateKey(EvpPkeyPtr key) : key_(std::move(key)) {}
+    explicit PrivateKey(EvpPkeyPtr key);
     EvpPkeyPtr key_;
+    // Kept, not derived per call: each JWS signature asks for it three times (algorithm,
+    // key fit, padding), and OpenSSL 3's SPKI encode + decode costs ~10x an ES256
+    // signature (docs/benchmarks.md, "ACME POST throughput").
+    PublicKey public_;
 };
 
 }  // namespace legate::crypto

@@ -2,6 +2,7 @@
 
 #include <Poco/Net/HTTPServerRequest.h>
 
+#include "broker/http/HeaderDeadline.h"
 #include "broker/http/ProblemResponse.h"
 #include "broker/http/RouteRequestHandler.h"
 
@@ -16,6 +17,22 @@ std::string join(const std::vector<std::string>& items) {
     return out;
 }
 
+/// Runs the route's handler, then starts the clock of the connection's next header.
+class RearmingHandler : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit RearmingHandler(Poco::Net::HTTPRequestHandler* inner) : inner_(inner) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override {
+        struct Rearm {
+            ~Rearm() { HeaderDeadline::responseSent(); }
+        } rearm;
+        inner_->handleRequest(request, response);
+    }
+
+private:
+    std::unique_ptr<Poco::Net::HTTPRequestHandler> inner_;
+};
+
 }  // namespace
 
 RequestHandlerFactory::RequestHandlerFactory(RouterPtr router,
@@ -23,6 +40,12 @@ RequestHandlerFactory::RequestHandlerFactory(RouterPtr router,
     : router_(std::move(router)), context_(std::move(context)) {}
 
 Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
+    const Poco::Net::HTTPServerRequest& request) {
+    HeaderDeadline::headerReceived();
+    return new RearmingHandler(routeHandler(request));
+}
+
+Poco::Net::HTTPRequestHandler* RequestHandlerFactory::routeHandler(
     const Poco::Net::HTTPServerRequest& request) {
     std::string_view target = request.getURI();
     target = target.substr(0, target.find_first_of("?#"));

@@ -4,9 +4,11 @@
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
 
 #include "broker/http/PocoErrorLogger.h"
 #include "broker/http/RequestHandlerFactory.h"
@@ -32,6 +34,44 @@ Poco::Net::Context::Ptr serverContext(const TlsFiles& tls) {
     context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
     return context;
 }
+
+/// Poco's HTTP connection, run under the server's header deadline (HeaderDeadline.h).
+class GuardedConnection : public Poco::Net::HTTPServerConnection {
+public:
+    GuardedConnection(const Poco::Net::StreamSocket& socket,
+                      Poco::Net::HTTPServerParams::Ptr params,
+                      Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                      std::shared_ptr<HeaderWatchdog> watchdog)
+        : HTTPServerConnection(socket, params, factory), watchdog_(std::move(watchdog)) {}
+
+    void run() override {
+        HeaderDeadline::Scope scope(*watchdog_, socket());
+        HTTPServerConnection::run();
+    }
+
+private:
+    std::shared_ptr<HeaderWatchdog> watchdog_;  // a connection may outlive its Server
+};
+
+class GuardedConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
+public:
+    GuardedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+                             Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                             std::shared_ptr<HeaderWatchdog> watchdog)
+        : params_(std::move(params)),
+          factory_(std::move(factory)),
+          watchdog_(std::move(watchdog)) {}
+
+    Poco::Net::TCPServerConnection* createConnection(
+        const Poco::Net::StreamSocket& socket) override {
+        return new GuardedConnection(socket, params_, factory_, watchdog_);
+    }
+
+private:
+    Poco::Net::HTTPServerParams::Ptr params_;
+    Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+    std::shared_ptr<HeaderWatchdog> watchdog_;
+};
 
 /// Polls `done` until it holds or `timeout` passes; true when it held.
 template <class Pred>
@@ -86,9 +126,12 @@ Result<ServerPtr> Server::start(const ServerOptions& options, RouterPtr router) 
         params->setSoftwareVersion("legate/" LEGATE_VERSION);
 
         server->pool_ = std::make_unique<Poco::ThreadPool>(1, options.maxThreads);
-        server->httpServer_ = std::make_unique<Poco::Net::HTTPServer>(
-            new RequestHandlerFactory(server->router_, server->context_), *server->pool_,
-            server->socket_, params);
+        server->watchdog_ = std::make_shared<HeaderWatchdog>(options.headerTimeout);
+        server->factory_ = new RequestHandlerFactory(server->router_, server->context_);
+        // What Poco::Net::HTTPServer builds, with connections under the header deadline.
+        server->httpServer_ = std::make_unique<Poco::Net::TCPServer>(
+            new GuardedConnectionFactory(params, server->factory_, server->watchdog_),
+            *server->pool_, server->socket_, params);
         server->httpServer_->start();
     } catch (const Poco::Exception& e) {
         return acme::Problem::make(acme::ErrorType::serverInternal,
@@ -127,7 +170,7 @@ bool Server::stop(std::chrono::milliseconds grace) {
     }
     // 3. Shut down every connection socket: idle keep-alive connections end at once,
     //    and a handler still running gets an error on its next read or write.
-    httpServer_->stopAll(true);
+    factory_->notifyStopped(true);
     // 4. Wait for the pool threads, bounded: a handler stuck outside socket I/O cannot
     //    be interrupted, and the destructor must not hang on it.
     if (waitFor([this] { return httpServer_->currentConnections() == 0; }, grace)) {

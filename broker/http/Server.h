@@ -1,5 +1,7 @@
 #pragma once
-/// An HTTP or HTTPS server over Poco::Net::HTTPServer serving one Router.
+/// An HTTP or HTTPS server over Poco's HTTP connections serving one Router, each
+/// connection under a header deadline (HeaderDeadline.h: slow clients cannot hold the
+/// threads).
 ///
 ///   auto server = Server::start(options, router);   // Result<ServerPtr>
 ///   server.value()->port();                          // the real port when options.port == 0
@@ -18,12 +20,14 @@
 #include <optional>
 #include <string>
 
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 
 #include "broker/core/Result.h"
+#include "broker/http/HeaderDeadline.h"
 #include "broker/http/RequestContext.h"
+#include "broker/http/RequestHandlerFactory.h"
 #include "broker/http/Router.h"
 
 namespace legate::http {
@@ -49,6 +53,10 @@ struct ServerOptions {
     std::chrono::milliseconds ioTimeout{std::chrono::seconds(30)};
     /// How long an idle keep-alive connection is held open.
     std::chrono::milliseconds keepAliveTimeout{std::chrono::seconds(10)};
+    /// A request's complete header (TLS handshake included) must arrive within this of
+    /// the connection's start or of the previous response, else the connection is closed
+    /// (HeaderDeadline.h: slow clients cannot hold the threads).  Zero: no bound.
+    std::chrono::milliseconds headerTimeout{std::chrono::seconds(10)};
     /// Request bodies larger than this are refused with 413.
     size_t maxBodyBytes = 64 * 1024;
     /// The log component of access and error lines.
@@ -78,6 +86,8 @@ public:
     const std::string& baseUrl() const { return baseUrl_; }
     /// Requests being handled right now.
     int inFlight() const { return context_->inFlight.load(); }
+    /// Connections closed because their request header did not arrive in time.
+    int64_t headerTimeouts() const { return watchdog_ ? watchdog_->closed() : 0; }
 
     /// Stops accepting connections at once (new ones are refused), answers requests
     /// that arrive on open keep-alive connections with 503, waits up to `grace` for
@@ -91,9 +101,11 @@ private:
 
     std::shared_ptr<RequestContext> context_;
     RouterPtr router_;
-    std::unique_ptr<Poco::ThreadPool> pool_;  // outlives httpServer_ (declared first)
+    std::unique_ptr<Poco::ThreadPool> pool_;    // outlives httpServer_ (declared first)
+    std::shared_ptr<HeaderWatchdog> watchdog_;  // shared with the connections
+    Poco::SharedPtr<RequestHandlerFactory> factory_;
     Poco::Net::ServerSocket socket_;
-    std::unique_ptr<Poco::Net::HTTPServer> httpServer_;
+    std::unique_ptr<Poco::Net::TCPServer> httpServer_;
     uint16_t port_ = 0;
     std::string baseUrl_;
     bool secure_ = false;

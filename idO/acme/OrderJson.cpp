@@ -37,7 +37,9 @@ nlohmann::json orderJson(const OrderRecord& order, const AcmeUrls& urls) {
     }
     if (order.status == "valid") {
         doc[order.star() ? "star-certificate" : "certificate"] =
-            order.upstreamUrl.empty() ? urls.certificate(order.certToken) : order.upstreamUrl;
+            order.upstreamUrl.empty()
+                ? urls.publishedCertificate(order.certToken, order.allowCertificateGet)
+                : order.upstreamUrl;
     }
     return doc;
 }

@@ -1,5 +1,8 @@
 #include "idO/acme/OrderRoutes.h"
 
+#include <charconv>
+
+#include "broker/core/Time.h"
 #include "broker/wire/Base64Url.h"
 #include "idO/acme/AcmeRoute.h"
 #include "idO/acme/DelegationGate.h"
@@ -212,8 +215,27 @@ Result<Response> newOrder(Request& request, TenantContext& tenant) {
         return std::move(**coverage);
     }
 
-    auto outcome = tenant.state.createOrder(order);
+    const auto& caps = tenant.config.limits;
+    auto outcome =
+        tenant.state.createOrder(order, {caps.openOrdersPerAccount, caps.openOrdersPerDelegation});
     LEGATE_TRY(outcome);
+    if (outcome->reason == "limit") {
+        // Nothing was stored (the cap is checked in the creating script).
+        const auto space = outcome->detail.find(' ');
+        const std::string which = outcome->detail.substr(0, space);
+        int64_t seconds = 60;
+        if (space != std::string::npos) {
+            const auto text = std::string_view(outcome->detail).substr(space + 1);
+            std::from_chars(text.data(), text.data() + text.size(), seconds);
+        }
+        const int64_t cap =
+            which == "account" ? caps.openOrdersPerAccount : caps.openOrdersPerDelegation;
+        return rateLimitedProblem(
+            std::chrono::seconds(seconds),
+            "this " + which + " already has " + std::to_string(cap) +
+                " open (ready or processing) orders, the most this server allows; finalize "
+                "or let some of them end first");
+    }
     if (outcome->reason == "unknown-delegation") {
         return Problem::make(ErrorType::unknownDelegation,
                              "the delegation is not available to this account");
@@ -304,6 +326,13 @@ Result<Response> finalize(Request& request, TenantContext& tenant) {
         return Problem::make(ErrorType::orderNotReady,
                              "the order is " + status + ", not ready for finalization");
     };
+    // RFC 8555 section 7.1.6: an order past `expires` is invalid; the scripts below make
+    // it so (and free its open-order slot) even if the sweep has not come by yet.
+    auto expired = [&] {
+        return Problem::make(ErrorType::orderNotReady,
+                             "the order expired at " + toRfc3339(order->expires) +
+                                 " and is now invalid; create a new order");
+    };
     if (order->status != "ready") {
         return notReady(order->status);
     }
@@ -323,6 +352,9 @@ Result<Response> finalize(Request& request, TenantContext& tenant) {
     if (*verdict) {
         auto outcome = tenant.state.rejectFinalize(order->id, **verdict);
         LEGATE_TRY(outcome);
+        if (outcome->reason == "expired") {
+            return expired();
+        }
         if (!outcome->ok()) {
             return notReady(outcome->detail);
         }
@@ -330,6 +362,9 @@ Result<Response> finalize(Request& request, TenantContext& tenant) {
     }
     auto outcome = tenant.state.acceptFinalize(order->id, wire::base64UrlEncode(csr->der()));
     LEGATE_TRY(outcome);
+    if (outcome->reason == "expired") {
+        return expired();
+    }
     if (!outcome->ok()) {
         return notReady(outcome->detail);
     }
@@ -343,14 +378,7 @@ PublicationConditions conditionsOf(const Request& request) {
 }
 
 Result<Response> certificateGet(Request& request, TenantContext& tenant) {
-    auto record = cachedPublication(tenant, request.param("token"));
-    LEGATE_TRY(record);
-    if (*record && !(*record)->allowGet) {
-        return publicationRefusal(Problem::make(
-            ErrorType::unauthorized,
-            "unauthenticated GET was not negotiated for this certificate; use POST-as-GET", 403));
-    }
-    return publicationResponse(*record, tenant.state.clock().now(), conditionsOf(request));
+    return publicationGet(tenant, request.param("token"), conditionsOf(request));
 }
 
 Result<Response> certificatePost(Request& request, TenantContext& tenant) {

@@ -35,6 +35,18 @@ int64_t publicationMaxAge(const CertificateRecord& record, TimePoint now) {
     return std::max<int64_t>(0, seconds);
 }
 
+Result<http::Response> publicationGet(TenantContext& tenant, const std::string& token,
+                                      const PublicationConditions& conditions) {
+    auto record = cachedPublication(tenant, token);
+    LEGATE_TRY(record);
+    if (*record && !(*record)->allowGet) {
+        return publicationRefusal(Problem::make(
+            ErrorType::unauthorized,
+            "unauthenticated GET was not negotiated for this certificate; use POST-as-GET", 403));
+    }
+    return publicationResponse(*record, tenant.state.clock().now(), conditions);
+}
+
 http::Response publicationRefusal(const Problem& problem) {
     auto response = http::problemResponse(problem);
     response.cacheControl("no-store");

@@ -63,6 +63,12 @@ std::string publicationETag(std::string_view pem);
 http::Response publicationResponse(const std::optional<CertificateRecord>& record, TimePoint now,
                                    const PublicationConditions& conditions = {});
 
+/// The answer to an unauthenticated GET/HEAD of `token` at `now` (both listeners): the
+/// publication, or 403 `unauthorized` when the order did not negotiate
+/// `allow-certificate-get`.  A Problem only when Redis cannot be asked.
+Result<http::Response> publicationGet(TenantContext& tenant, const std::string& token,
+                                      const PublicationConditions& conditions);
+
 /// A refusal of the publication endpoint: the problem with `Cache-Control: no-store`.
 http::Response publicationRefusal(const acme::Problem& problem);
 

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "broker/http/Headers.h"
 #include "broker/wire/Jwk.h"
@@ -37,6 +40,43 @@ Status checkContentType(const http::Request& request) {
                              415);
     }
     return okStatus();
+}
+
+/// Decoded account keys by the account's stored JWK text.  Decoding a JWK into an
+/// OpenSSL key (the point check, EVP_PKEY from parameters) cost more than verifying the
+/// signature with it — 17 % of a POST-as-GET's CPU (docs/benchmarks.md, "ACME POST
+/// throughput").  The text names the key: a key rollover stores a new JWK, so an entry
+/// is never stale and needs no invalidation.  Bounded: emptied when full.  Shared by
+/// every tenant and listener thread.
+class AccountKeyCache {
+public:
+    Result<crypto::PublicKey> keyOf(const nlohmann::json& jwk) {
+        std::string text = jwk.dump();
+        {
+            std::shared_lock lock(mutex_);
+            if (auto it = keys_.find(text); it != keys_.end()) {
+                return it->second;
+            }
+        }
+        auto parsed = wire::parseJwk(jwk);
+        LEGATE_TRY(parsed);
+        std::unique_lock lock(mutex_);
+        if (keys_.size() >= kMaxEntries) {
+            keys_.clear();
+        }
+        keys_.emplace(std::move(text), *parsed);
+        return std::move(parsed).value();
+    }
+
+private:
+    static constexpr size_t kMaxEntries = 10000;  // an EC key is ~1 KiB in OpenSSL 3
+    std::shared_mutex mutex_;
+    std::unordered_map<std::string, crypto::PublicKey> keys_;
+};
+
+AccountKeyCache& accountKeys() {
+    static AccountKeyCache cache;
+    return cache;
 }
 
 /// Step 5 for kid requests: the account of THIS tenant the kid names, valid.
@@ -115,7 +155,7 @@ Result<AuthenticatedRequest> authenticate(http::Request& request, TenantContext&
         }
         auto found = accountOfKid(tenant, jws->kid().value_or(""));
         LEGATE_TRY(found);
-        auto parsed = wire::parseJwk(found->jwk);
+        auto parsed = accountKeys().keyOf(found->jwk);
         LEGATE_TRY(parsed);
         key.emplace(std::move(parsed).value());
         account = std::move(found).value();
@@ -152,11 +192,10 @@ Result<AuthenticatedRequest> authenticate(http::Request& request, TenantContext&
                                 std::move(object)};
 }
 
-Problem rateLimitedProblem(std::chrono::milliseconds delay) {
+Problem rateLimitedProblem(std::chrono::milliseconds delay, const std::string& what) {
     const auto seconds =
         std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(delay).count());
-    return Problem::make(ErrorType::rateLimited, "too many requests for this account; " +
-                                                     std::string(kRetryMarker) +
+    return Problem::make(ErrorType::rateLimited, what + "; " + std::string(kRetryMarker) +
                                                      std::to_string(seconds) + " seconds");
 }
 

@@ -65,7 +65,9 @@ Result<std::optional<AccountRecord>> cachedAccount(TenantContext& tenant, const 
 /// (N = the delay rounded up, at least 1).  acme::Problem has no header member, so
 /// the delay travels in this fixed, documented form and `retryAfterOf` reads it back:
 /// acmeRoute turns it into the `Retry-After` header.
-acme::Problem rateLimitedProblem(std::chrono::milliseconds delay);
+/// `what` says which limit was met (the open-order caps use it too).
+acme::Problem rateLimitedProblem(std::chrono::milliseconds delay,
+                                 const std::string& what = "too many requests for this account");
 /// The delay a rateLimitedProblem carries; nullopt for any other problem.
 std::optional<std::chrono::seconds> retryAfterOf(const acme::Problem& problem);
 

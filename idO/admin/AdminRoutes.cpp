@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,7 +23,10 @@ using nlohmann::json;
 
 constexpr std::string_view kPrefix = "/admin/v1/tenants/{tenant}";
 constexpr size_t kMaxNdcNameChars = 100;
-constexpr int64_t kPageSize = 500;
+/// Entries per page of a paged listing (an NDC's delegations, a delegation's orders;
+/// docs/admin-api.md): default and maximum.
+constexpr int64_t kListPage = 100;
+constexpr int64_t kMaxListPage = 1000;
 
 /// A handler that already has its (authorised) tenant.
 using TenantHandler = std::function<Result<http::Response>(http::Request&, TenantContext&)>;
@@ -110,18 +114,71 @@ Result<DelegationRecord> existingDelegation(TenantContext& tenant, const std::st
     return std::move(**d);
 }
 
-Result<std::vector<std::string>> allDelegationIds(TenantContext& tenant, const std::string& ndcId) {
-    std::vector<std::string> ids;
-    int64_t offset = 0;
-    while (true) {
-        auto page = tenant.state.delegationsOfNdc(ndcId, offset, kPageSize);
-        LEGATE_TRY(page);
-        ids.insert(ids.end(), page->ids.begin(), page->ids.end());
-        if (!page->next) {
-            return ids;
-        }
-        offset = *page->next;
+/// The tenant's default termination (upstream.termination; stop-renewal without upstream).
+std::string tenantTermination(const TenantContext& tenant) {
+    return std::string(tenant.config.upstream ? nameOf(tenant.config.upstream->termination)
+                                              : nameOf(Termination::stopRenewal));
+}
+
+/// `?cursor=C&limit=N` of a paged listing (both optional, any order): cursor is the
+/// opaque position the previous page named, limit 1 to kMaxListPage.
+struct PageQuery {
+    uint64_t cursor = 0;
+    int64_t limit = kListPage;
+};
+
+Result<PageQuery> parsePageQuery(std::string_view target) {
+    PageQuery q;
+    const auto at = target.find('?');
+    if (at == std::string_view::npos) {
+        return q;
     }
+    std::string_view query = target.substr(at + 1);
+    auto bad = [](const std::string& why) { return badRequest(why); };
+    bool seenCursor = false;
+    bool seenLimit = false;
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view item = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        const auto eq = item.find('=');
+        const std::string_view name = item.substr(0, eq);
+        const std::string_view value =
+            eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
+        uint64_t number = 0;
+        const bool digits = !value.empty() && value.size() <= 19 &&
+                            value.find_first_not_of("0123456789") == std::string_view::npos;
+        if (digits) {
+            std::from_chars(value.data(), value.data() + value.size(), number);
+        }
+        if (name == "cursor" && !seenCursor) {
+            seenCursor = true;
+            if (!digits) {
+                return bad(
+                    "query parameter \"cursor\": expected the cursor a previous page "
+                    "named (decimal digits)");
+            }
+            q.cursor = number;
+        } else if (name == "limit" && !seenLimit) {
+            seenLimit = true;
+            if (!digits || number < 1 || number > static_cast<uint64_t>(kMaxListPage)) {
+                return bad("query parameter \"limit\": expected 1 to " +
+                           std::to_string(kMaxListPage));
+            }
+            q.limit = static_cast<int64_t>(number);
+        } else {
+            return bad("query parameter \"" + std::string(name) +
+                       "\": this listing accepts cursor and limit, each once");
+        }
+    }
+    return q;
+}
+
+/// The admin path of one page of an NDC's delegations.
+std::string delegationListPage(const TenantContext& tenant, const std::string& ndcId,
+                               int64_t cursor, int64_t limit) {
+    return adminPath(tenant, "/ndcs/" + ndcId + "/delegations") +
+           "?cursor=" + std::to_string(cursor) + "&limit=" + std::to_string(limit);
 }
 
 Result<http::Response> createNdc(http::Request& request, TenantContext& tenant) {
@@ -158,10 +215,19 @@ Result<http::Response> listNdcs(http::Request&, TenantContext& tenant) {
 Result<http::Response> showNdc(http::Request& request, TenantContext& tenant) {
     auto ndc = existingNdc(tenant, request.param("id"));
     LEGATE_TRY(ndc);
-    auto ids = allDelegationIds(tenant, ndc->id);
-    LEGATE_TRY(ids);
+    // The first page of its delegations' ids and how many there are: an NDC may hold
+    // any number of them (a CDN with a million customer names), a response may not.
+    auto page = tenant.state.delegationsOfNdc(ndc->id, 0, kListPage);
+    LEGATE_TRY(page);
+    auto count = tenant.state.delegationCount(ndc->id);
+    LEGATE_TRY(count);
     json doc = ndcView(*ndc);
-    doc["delegations"] = *ids;
+    doc["delegations"] = page->ids;
+    doc["delegation-count"] = *count;
+    doc["delegations-next"] = nullptr;
+    if (page->next) {
+        doc["delegations-next"] = delegationListPage(tenant, ndc->id, *page->next, kListPage);
+    }
     return http::Response::json(200, doc);
 }
 
@@ -188,17 +254,33 @@ Result<http::Response> createDelegation(http::Request& request, TenantContext& t
 Result<http::Response> listDelegations(http::Request& request, TenantContext& tenant) {
     auto ndc = existingNdc(tenant, request.param("ndc"));
     LEGATE_TRY(ndc);
-    auto ids = allDelegationIds(tenant, ndc->id);
-    LEGATE_TRY(ids);
+    auto query = parsePageQuery(request.target());
+    LEGATE_TRY(query);
+    // One page, oldest first, read in one pipelined round trip.
+    const auto offset = static_cast<int64_t>(std::min<uint64_t>(
+        query->cursor, static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / 2)));
+    auto page = tenant.state.delegationsOfNdc(ndc->id, offset, query->limit);
+    LEGATE_TRY(page);
+    auto records = tenant.state.delegations(page->ids);
+    LEGATE_TRY(records);
     json list = json::array();
-    for (const auto& id : *ids) {
-        auto d = tenant.state.delegation(id);
-        LEGATE_TRY(d);
-        if (d->has_value()) {
-            list.push_back(delegationView(**d, tenant.urls));
+    const auto termination = tenantTermination(tenant);
+    for (const auto& d : *records) {
+        if (d) {
+            list.push_back(delegationView(*d, tenant.urls, termination));
         }
     }
-    return http::Response::json(200, {{"delegations", list}});
+    json doc = {{"delegations", list}, {"next", nullptr}};
+    std::string next;
+    if (page->next) {
+        next = delegationListPage(tenant, ndc->id, *page->next, query->limit);
+        doc["next"] = next;
+    }
+    auto response = http::Response::json(200, doc);
+    if (!next.empty()) {
+        response.link(next, "next");
+    }
+    return response;
 }
 
 /// How the relay obtains an order's certificates: the mode, the ACME profile asked for,
@@ -230,10 +312,14 @@ Result<http::Response> showDelegation(http::Request& request, TenantContext& ten
     relay::RelayState relayState(services.pool(), tenant.state.keys(), services.clock());
     auto d = existingDelegation(tenant, request.param("id"));
     LEGATE_TRY(d);
-    auto orderIds = tenant.state.ordersOfDelegation(d->id);
-    LEGATE_TRY(orderIds);
+    auto query = parsePageQuery(request.target());
+    LEGATE_TRY(query);
+    // One page of the delegation's orders: a delegation may hold any number of them,
+    // and one response (and one Redis call) must stay bounded.
+    auto page = tenant.state.ordersOfDelegationPage(d->id, query->cursor, query->limit);
+    LEGATE_TRY(page);
     std::vector<OrderRecord> orders;
-    for (const auto& id : *orderIds) {
+    for (const auto& id : page->ids) {
         auto order = tenant.state.order(id);
         LEGATE_TRY(order);
         if (order->has_value()) {
@@ -256,9 +342,80 @@ Result<http::Response> showDelegation(http::Request& request, TenantContext& ten
         }
         list.push_back(std::move(view));
     }
-    json doc = delegationView(*d, tenant.urls);
+    json doc = delegationView(*d, tenant.urls, tenantTermination(tenant));
     doc["orders"] = list;
-    return http::Response::json(200, doc);
+    if (auto dcv = dcvView(tenant.config, delegationNames(*d, orders), tenant.state.clock().now());
+        !dcv.is_null()) {
+        doc["dcv"] = std::move(dcv);
+    }
+    doc["orders-next"] = nullptr;
+    std::string next;
+    if (page->next) {
+        next = adminPath(tenant, "/delegations/" + d->id) +
+               "?cursor=" + std::to_string(static_cast<uint64_t>(*page->next)) +
+               "&limit=" + std::to_string(query->limit);
+        doc["orders-next"] = next;
+    }
+    auto response = http::Response::json(200, doc);
+    if (!next.empty()) {
+        response.link(next, "next");
+    }
+    return response;
+}
+
+/// The DCV records names need, and whether they are in place (before a delegation is
+/// made for them): POST {"names": ["www.example.com", ...]}.
+Result<http::Response> dcvRecords(http::Request& request, TenantContext& tenant) {
+    auto body = jsonObjectBody(request);
+    LEGATE_TRY(body);
+    LEGATE_TRY(onlyMembers(*body, {"names"}, "the request"));
+    const auto& names = (*body)["names"];
+    if (!names.is_array() || names.empty() || names.size() > 100) {
+        return badRequest("\"names\" must be an array of 1 to 100 DNS names");
+    }
+    std::vector<acme::Identifier> ids;
+    for (const auto& name : names) {
+        if (!name.is_string()) {
+            return badRequest("\"names\" must be an array of 1 to 100 DNS names");
+        }
+        ids.push_back({"dns", name.get<std::string>()});
+    }
+    auto view = dcvView(tenant.config, ids, tenant.state.clock().now());
+    if (view.is_null()) {
+        return acme::Problem::make(acme::ErrorType::malformed,
+                                   "tenant \"" + tenant.name() +
+                                       "\" has no DCV delegation (upstream solvers dns-01 "
+                                       "dcv-delegation)",
+                                   409);
+    }
+    return http::Response::json(200, view);
+}
+
+/// PATCH: {"termination": "stop-renewal" | "revoke" | null} (null: the tenant's default),
+/// while the delegation is active.  Read by the relay when an order ends, so it applies
+/// to orders already issued under the delegation.
+Result<http::Response> updateDelegation(http::Request& request, TenantContext& tenant) {
+    const auto& id = request.param("id");
+    auto body = jsonObjectBody(request);
+    LEGATE_TRY(body);
+    LEGATE_TRY(onlyMembers(*body, {"termination"}, "the request"));
+    if (!body->contains("termination")) {
+        return badRequest("nothing to change: the request names no member (\"termination\")");
+    }
+    auto termination = parseTerminationMember(*body);
+    LEGATE_TRY(termination);
+    auto outcome = tenant.state.setDelegationTermination(id, *termination);
+    LEGATE_TRY(outcome);
+    if (outcome->reason == "not-found") {
+        return notFound("unknown delegation \"" + id + "\"");
+    }
+    if (outcome->reason == "already") {
+        return acme::Problem::make(acme::ErrorType::malformed,
+                                   "delegation \"" + id + "\" is terminated", 409);
+    }
+    auto d = existingDelegation(tenant, id);
+    LEGATE_TRY(d);
+    return http::Response::json(200, delegationView(*d, tenant.urls, tenantTermination(tenant)));
 }
 
 Result<http::Response> terminateDelegation(http::Request& request, TenantContext& tenant) {
@@ -319,7 +476,9 @@ void addAdminRoutes(http::Router& router, const AcmeServices& services, std::str
     route("GET", "/delegations/{id}", [&services](http::Request& r, TenantContext& t) {
         return showDelegation(r, t, services);
     });
+    route("PATCH", "/delegations/{id}", updateDelegation);
     route("DELETE", "/delegations/{id}", terminateDelegation);
+    route("POST", "/dcv-records", dcvRecords);
     route("GET", "/relay",
           [&services](http::Request& r, TenantContext& t) { return relayStatus(r, t, services); });
 }

@@ -215,6 +215,19 @@ Result<std::optional<ImplicitPolicy>> implicitOf(const json& body, const StarCon
 
 }  // namespace
 
+Result<std::string> parseTerminationMember(const json& body) {
+    if (!body.contains("termination") || body["termination"].is_null()) {
+        return std::string();
+    }
+    const auto& value = body["termination"];
+    if (!value.is_string() || !terminationOf(value.get<std::string>())) {
+        return badRequest(
+            "\"termination\" must be \"stop-renewal\" or \"revoke\" (docs/upstream.md, "
+            "\"Termination\")");
+    }
+    return value.get<std::string>();
+}
+
 bool templateCoversName(const profiles::CsrTemplate& csrTemplate,
                         const std::vector<std::string>& allowedSuffixes, const std::string& name) {
     if (!csrTemplate.subjectAltName.dns) {
@@ -247,10 +260,10 @@ bool templateCoversName(const profiles::CsrTemplate& csrTemplate,
 Result<DelegationRecord> parseDelegationRequest(const json& body,
                                                 const profiles::ProfileCatalog& catalog,
                                                 const StarConfig& tenantStar) {
-    LEGATE_TRY(onlyMembers(
-        body,
-        {"csr-template", "profile", "names", "allowed-suffixes", "cname-map", "star", "implicit"},
-        "the request"));
+    LEGATE_TRY(onlyMembers(body,
+                           {"csr-template", "profile", "names", "allowed-suffixes", "cname-map",
+                            "star", "implicit", "termination"},
+                           "the request"));
     auto suffixes = suffixesOf(body);
     LEGATE_TRY(suffixes);
     auto instance = templateOf(body, catalog, *suffixes);
@@ -261,6 +274,8 @@ Result<DelegationRecord> parseDelegationRequest(const json& body,
     LEGATE_TRY(star);
     auto implicit = implicitOf(body, tenantStar, *star);
     LEGATE_TRY(implicit);
+    auto termination = parseTerminationMember(body);
+    LEGATE_TRY(termination);
 
     DelegationRecord d;
     d.csrTemplate = instance->csrTemplate.toJson();
@@ -268,6 +283,7 @@ Result<DelegationRecord> parseDelegationRequest(const json& body,
     d.allowedSuffixes = instance->allowedSuffixes;
     d.star = *star;
     d.implicit = *implicit;
+    d.termination = *termination;
     if (body.contains("profile")) {
         d.profile = body["profile"].get<std::string>();
     }

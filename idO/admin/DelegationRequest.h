@@ -11,6 +11,8 @@
 ///     newOrder without `delegation` may be matched to this delegation; S is the validity
 ///     of non-STAR certificates ordered without notAfter (default
 ///     kDefaultImplicitLifetime, at most the delegation's max-duration)
+///   + "termination": "stop-renewal" | "revoke"   what ending its orders does upstream
+///     (absent: the tenant's upstream.termination; docs/upstream.md "Termination")
 ///
 /// Every refusal is a 400 `malformed` problem; template issues carry their JSON Pointer
 /// (relative to the request body, e.g. "/csr-template/keyTypes/0").
@@ -38,6 +40,10 @@ Result<DelegationRecord> parseDelegationRequest(const nlohmann::json& body,
 /// (lower-case, no trailing dot): a literal SAN entry, a name one label under a
 /// "*.suffix" literal, or a name under an allowed suffix when the template has an
 /// NDC-chosen ("*"/"**") DNS slot.
+/// The `termination` member of a create or update body: "" when absent (the tenant's
+/// default), otherwise "stop-renewal" or "revoke"; anything else is a 400.
+Result<std::string> parseTerminationMember(const nlohmann::json& body);
+
 bool templateCoversName(const profiles::CsrTemplate& csrTemplate,
                         const std::vector<std::string>& allowedSuffixes, const std::string& name);
 

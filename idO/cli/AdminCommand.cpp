@@ -44,16 +44,23 @@ Commands:
   delegation add --ndc ID (--template FILE | --profile NAME --names a,b[,c]
                  [--allowed-suffix SUFFIX]...) [--cname-map FILE]
                  [--min-lifetime SECONDS] [--max-duration SECONDS]
-                 [--implicit-lifetime SECONDS]
+                 [--implicit-lifetime SECONDS] [--termination stop-renewal|revoke]
       Create a delegation from a CSR template file or a bundled profile.
+      --termination: what ending its orders does at the CA (default: the tenant's
+      upstream.termination; docs/upstream.md "Termination").
       --implicit-lifetime: implicit delegation on (stock ACME clients need not name
       the delegation; docs/conformance.md), non-STAR certificates of SECONDS.
       --cname-map FILE: a JSON object {"name.ido.example.": "name.ndc.example."}.
-  delegation list --ndc ID
+  delegation list --ndc ID [--cursor C] [--limit N]
   delegation show ID
       The delegation, its orders and their current certificates.
   delegation rm ID
       Terminate the delegation (orders canceled, publication stopped).
+  delegation dcv ID
+      DCV delegation: the _acme-challenge CNAMEs the delegation's names need, in
+      zone-file form, and whether each is in place now (docs/upstream.md).
+  dcv-records --names a,b[,c]
+      The same for names before any delegation exists.
 
 Exit status: 0 success, 1 refused by the server (its detail on stderr) or
 unreachable, 2 usage error.
@@ -62,7 +69,7 @@ unreachable, 2 usage error.
 const cli::ArgSpec kArgSpec{
     .valueOptions = {"--url", "--token", "--token-file", "--tenant", "--name", "--contact", "--ndc",
                      "--template", "--profile", "--names", "--allowed-suffix", "--cname-map",
-                     "--min-lifetime", "--max-duration", "--implicit-lifetime"},
+                     "--min-lifetime", "--max-duration", "--implicit-lifetime", "--termination"},
     .flags = {"--json", "--help"},
     .aliases = {{"-h", "--help"}}};
 const std::set<std::string> kGlobalOptions = {"--url", "--token", "--token-file", "--tenant"};
@@ -207,6 +214,11 @@ void printNdc(std::ostream& out, const json& doc) {
                  {"EAB kid", textOr(doc["eab-kid"])},
                  {"created", textOr(doc["created"])},
                  {"delegations", delegations.empty() ? "-" : delegations}});
+    if (doc.contains("delegations-next") && doc["delegations-next"].is_string()) {
+        out << "(the first " << doc["delegations"].size() << " of "
+            << textOr(doc["delegation-count"]) << "; page through them with: ido admin "
+            << "delegation list --ndc " << textOr(doc["id"]) << ")\n";
+    }
 }
 
 void printNdcList(std::ostream& out, const json& doc) {
@@ -254,6 +266,10 @@ void printDelegation(std::ostream& out, const json& d) {
                  {"allowed suffixes", joined(d["allowed-suffixes"])},
                  {"star", starText(d["star"])},
                  {"cname-map", cnames.empty() ? "-" : cnames},
+                 {"termination", d.contains("termination")
+                                     ? textOr(d["termination"]) + " (from the " +
+                                           textOr(d.value("termination-from", json("tenant"))) + ")"
+                                     : "-"},
                  {"csr-template", d["csr-template"].dump()}});
     if (!d.contains("orders")) {
         return;
@@ -293,6 +309,42 @@ void printDelegation(std::ostream& out, const json& d) {
                         o.contains("star") ? "yes" : "no", textOr(o["expires"]), cert, upstream});
     }
     table(out, rows);
+    if (d.contains("orders-next") && d["orders-next"].is_string()) {
+        // The admin API pages a delegation's orders (docs/admin-api.md).
+        out << "More orders: GET " << textOr(d["orders-next"]) << "\n";
+    }
+}
+
+/// The records to create, in zone-file form, then the status of each.
+void printDcv(std::ostream& out, const json& dcv) {
+    if (!dcv.is_object()) {
+        out << "This tenant does not use DCV delegation (upstream solvers dns-01 "
+               "dcv-delegation).\n";
+        return;
+    }
+    const auto& names = dcv.value("names", json::array());
+    if (names.empty()) {
+        out << "No name of this delegation is validated through the validation zone "
+            << textOr(dcv["zone"]) << ".\n";
+        return;
+    }
+    out << "; DCV delegation: create once, in the zone of each name\n";
+    for (const auto& n : names) {
+        if (n.contains("record")) {
+            out << textOr(n["record"]) << "\n";
+        }
+    }
+    out << "\nChecked " << textOr(dcv["checked"]) << " through " << textOr(dcv["resolver"])
+        << ":\n";
+    std::vector<std::vector<std::string>> rows{{"NAME", "STATUS", "CNAME TARGET NOW"}};
+    for (const auto& n : names) {
+        rows.push_back({textOr(n["name"]), textOr(n["status"]),
+                        n.contains("found") ? textOr(n["found"]) : "-"});
+    }
+    table(out, rows);
+    if (dcv.contains("error")) {
+        out << "The resolver did not answer: " << textOr(dcv["error"]) << "\n";
+    }
 }
 
 void printDelegationList(std::ostream& out, const json& doc) {
@@ -306,6 +358,16 @@ void printDelegationList(std::ostream& out, const json& doc) {
         return;
     }
     table(out, rows);
+    // The listing is paged (docs/admin-api.md): say how to get the next page.
+    if (doc.contains("next") && doc["next"].is_string()) {
+        const std::string next = doc["next"];
+        const auto at = next.find("cursor=");
+        if (at != std::string::npos) {
+            const auto end = next.find('&', at);
+            out << "More: add --cursor "
+                << next.substr(at + 7, end == std::string::npos ? end : end - at - 7) << "\n";
+        }
+    }
 }
 
 /// The value of option `name` (required), or return its usage error.
@@ -356,6 +418,12 @@ Result<json> delegationBody(const CommandLine& line) {
         ADMIN_ASSIGN(lifetime, cli::parseSeconds("--implicit-lifetime", *v));
         body["implicit"] = {{"lifetime", lifetime}};
     }
+    if (auto v = line.get("--termination")) {
+        if (*v != "stop-renewal" && *v != "revoke") {
+            return usageError("--termination: expected stop-renewal or revoke, got \"" + *v + "\"");
+        }
+        body["termination"] = *v;
+    }
     return body;
 }
 
@@ -386,6 +454,20 @@ struct Call {
 };
 
 Result<Call> callOf(const CommandLine& line) {
+    if (!line.words.empty() && line.words[0] == "dcv-records") {
+        LEGATE_TRY(expect(line, 1, {"--names"}, "dcv-records"));
+        ADMIN_ASSIGN(names, line.required("--names"));
+        json list = json::array();
+        size_t start = 0;
+        while (start <= names.size()) {
+            const size_t comma = std::min(names.find(',', start), names.size());
+            if (comma > start) {
+                list.push_back(names.substr(start, comma - start));
+            }
+            start = comma + 1;
+        }
+        return Call{"POST", "/dcv-records", json{{"names", list}}, printDcv};
+    }
     if (line.words.size() < 2) {
         return usageError(line.words.empty() ? "a command is required"
                                              : "'" + line.words[0] + "' needs a subcommand");
@@ -409,11 +491,11 @@ Result<Call> callOf(const CommandLine& line) {
         return Call{"GET", "/ndcs/" + segment(line.words[2]), std::nullopt, printNdc};
     }
     if (command == "delegation add") {
-        LEGATE_TRY(
-            expect(line, 2,
-                   {"--ndc", "--template", "--profile", "--names", "--allowed-suffix",
-                    "--cname-map", "--min-lifetime", "--max-duration", "--implicit-lifetime"},
-                   command));
+        LEGATE_TRY(expect(
+            line, 2,
+            {"--ndc", "--template", "--profile", "--names", "--allowed-suffix", "--cname-map",
+             "--min-lifetime", "--max-duration", "--implicit-lifetime", "--termination"},
+            command));
         ADMIN_ASSIGN(ndc, line.required("--ndc"));
         ADMIN_ASSIGN(body, delegationBody(line));
         return Call{"POST", "/ndcs/" + segment(ndc) + "/delegations", body,
@@ -425,14 +507,29 @@ Result<Call> callOf(const CommandLine& line) {
                     }};
     }
     if (command == "delegation list") {
-        LEGATE_TRY(expect(line, 2, {"--ndc"}, command));
+        LEGATE_TRY(expect(line, 2, {"--ndc", "--cursor", "--limit"}, command));
         ADMIN_ASSIGN(ndc, line.required("--ndc"));
-        return Call{"GET", "/ndcs/" + segment(ndc) + "/delegations", std::nullopt,
+        std::string query;
+        for (const char* option : {"--cursor", "--limit"}) {
+            if (line.has(option)) {
+                ADMIN_ASSIGN(value, line.required(option));
+                query +=
+                    (query.empty() ? "?" : "&") + std::string(option + 2) + "=" + segment(value);
+            }
+        }
+        return Call{"GET", "/ndcs/" + segment(ndc) + "/delegations" + query, std::nullopt,
                     printDelegationList};
     }
     if (command == "delegation show") {
         LEGATE_TRY(expect(line, 3, {}, command));
         return Call{"GET", "/delegations/" + segment(line.words[2]), std::nullopt, printDelegation};
+    }
+    if (command == "delegation dcv") {
+        LEGATE_TRY(expect(line, 3, {}, command));
+        return Call{"GET", "/delegations/" + segment(line.words[2]), std::nullopt,
+                    [](std::ostream& o, const json& d) {
+                        printDcv(o, d.contains("dcv") ? d["dcv"] : json(nullptr));
+                    }};
     }
     if (command == "delegation rm") {
         LEGATE_TRY(expect(line, 3, {}, command));

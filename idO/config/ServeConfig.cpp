@@ -85,8 +85,10 @@ std::string readToken(const ConfigNode& admin, const std::string& baseDir) {
     return token;
 }
 
+constexpr int64_t kMaxOpenOrders = 10000;
+
 TenantConfig readTenant(const ConfigNode& node, std::set<std::string>& seen,
-                        const std::string& baseDir) {
+                        const std::string& baseDir, const LimitsConfig& defaults) {
     static const std::regex kName("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
     TenantConfig t;
     t.name = node.string("name");
@@ -106,6 +108,13 @@ TenantConfig readTenant(const ConfigNode& node, std::set<std::string>& seen,
         if (t.star.maxDuration < t.star.minLifetime) {
             star->fail("max-duration", "must not be below min-lifetime");
         }
+    }
+    t.limits = {defaults.openOrdersPerAccount, defaults.openOrdersPerDelegation};
+    if (auto limits = node.optionalObject("limits")) {
+        t.limits.openOrdersPerAccount = limits->integer(
+            "open-orders-per-account", 1, kMaxOpenOrders, t.limits.openOrdersPerAccount);
+        t.limits.openOrdersPerDelegation = limits->integer(
+            "open-orders-per-delegation", 1, kMaxOpenOrders, t.limits.openOrdersPerDelegation);
     }
     if (auto upstream = node.optionalObject("upstream")) {
         t.upstream = readUpstreamConfig(*upstream, baseDir);
@@ -143,6 +152,28 @@ std::variant<ServeConfig, ConfigErrors> parseServeConfig(const nlohmann::json& d
     c.admin.listener = readListener(admin, 8444);
     c.admin.token = readToken(admin, baseDir);
 
+    if (auto publication = root.optionalObject("publication")) {
+        PublicationConfig p;
+        p.listener = readListener(*publication, 8445);
+        p.baseUrl = publication->string("base-url");
+        if (!isHttpsUrlWithoutTrailingSlash(p.baseUrl)) {
+            publication->fail(
+                "base-url",
+                "expected an https:// URL without a trailing slash, got \"" + p.baseUrl + "\"");
+        }
+        p.threads = static_cast<int>(publication->integer("threads", 1, 64, p.threads));
+        p.headerTimeoutMs =
+            publication->integer("header-timeout-ms", 100, 300000, p.headerTimeoutMs);
+        p.newNonce = publication->boolean("new-nonce", false);
+        for (const auto* other : {&c.acme.listener, &c.admin.listener}) {
+            if (p.listener.port != 0 && p.listener.port == other->port &&
+                p.listener.address == other->address) {
+                publication->fail("port", "the publication listener must have a port of its own");
+            }
+        }
+        c.publication = std::move(p);
+    }
+
     auto redis = root.object("redis");
     c.redis.url = redis.string("url");
     c.redis.poolSize = static_cast<int>(redis.integer("pool-size", 1, 1024, c.redis.poolSize));
@@ -160,6 +191,12 @@ std::variant<ServeConfig, ConfigErrors> parseServeConfig(const nlohmann::json& d
         l.threads = static_cast<int>(limits->integer("threads", 1, 1024, l.threads));
         l.queue = static_cast<int>(limits->integer("queue", 1, 65536, l.queue));
         l.pageSize = static_cast<int>(limits->integer("page-size", 1, 1000, l.pageSize));
+        l.openOrdersPerAccount =
+            limits->integer("open-orders-per-account", 1, kMaxOpenOrders, l.openOrdersPerAccount);
+        l.openOrdersPerDelegation = limits->integer("open-orders-per-delegation", 1, kMaxOpenOrders,
+                                                    l.openOrdersPerDelegation);
+        l.expirySweepMs = limits->integer("expiry-sweep-ms", 100, 3600000, l.expirySweepMs);
+        l.headerTimeoutMs = limits->integer("header-timeout-ms", 100, 600000, l.headerTimeoutMs);
         if (auto rate = limits->optionalObject("rate-limit")) {
             l.rateLimit.requestsPerSecond = static_cast<int>(
                 rate->integer("requests-per-second", 1, 100000, l.rateLimit.requestsPerSecond));
@@ -189,7 +226,7 @@ std::variant<ServeConfig, ConfigErrors> parseServeConfig(const nlohmann::json& d
 
     std::set<std::string> seen;
     for (const auto& t : root.array("tenants")) {
-        c.tenants.push_back(readTenant(t, seen, baseDir));
+        c.tenants.push_back(readTenant(t, seen, baseDir, c.limits));
     }
 
     if (c.acme.listener.port != 0 && c.acme.listener.port == c.admin.listener.port &&

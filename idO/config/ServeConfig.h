@@ -51,6 +51,23 @@ struct AcmeConfig {
     TlsConfig tls;
 };
 
+/// The event-driven publication listener (optional; docs/operations.md): GET and HEAD of
+/// `/acme/<tenant>/cert/<token>` at nginx speed, on its own port, with the ACME
+/// listener's TLS certificate.  When set, the `certificate` / `star-certificate` URL of an
+/// order that negotiated `allow-certificate-get` points at `base-url`; POST-as-GET of
+/// the same certificate stays on the ACME listener (docs/conformance.md).  With
+/// `new-nonce` it also hands out nonces, and the directory says so.
+struct PublicationConfig {
+    ListenerConfig listener;
+    /// Public base URL as edges reach this listener, without trailing slash.
+    std::string baseUrl;
+    int threads = 2;                  ///< event loops; one per core
+    int64_t headerTimeoutMs = 10000;  ///< a request header must arrive within this
+    /// The directory's `newNonce` points at this listener, which answers HEAD and GET
+    /// `/acme/<tenant>/new-nonce` as the ACME listener does (RFC 8555 §7.2).
+    bool newNonce = false;
+};
+
 struct AdminConfig {
     ListenerConfig listener;
     std::string token;  ///< bearer token; never logged
@@ -76,6 +93,22 @@ struct LimitsConfig {
     int queue = 256;
     int pageSize = 100;  ///< orders / delegations lists
     RateLimitConfig rateLimit;
+    /// Open (ready or processing) orders one account / one delegation may hold; a
+    /// newOrder beyond either is 429 rateLimited.  Defaults of every tenant, which may
+    /// override them (`tenants[].limits`).
+    int64_t openOrdersPerAccount = 100;
+    int64_t openOrdersPerDelegation = 10;
+    /// How often this process sweeps orders past `expires` (docs/operations.md).
+    int64_t expirySweepMs = 60000;
+    /// A connection must deliver a request's complete header within this long of its
+    /// start or of the previous response (every listener: slowloris guard).
+    int64_t headerTimeoutMs = 10000;
+};
+
+/// The open-order caps one tenant applies (LimitsConfig's unless overridden).
+struct TenantLimits {
+    int64_t openOrdersPerAccount = 100;
+    int64_t openOrdersPerDelegation = 10;
 };
 
 struct StarConfig {
@@ -92,6 +125,7 @@ struct TenantConfig {
     /// matched to the account's NDC's delegations that allow it.  Off unless the operator
     /// opts in; each delegation must opt in too.
     bool implicitDelegation = false;
+    TenantLimits limits;
     /// The real CA behind this tenant; without it orders stay `processing` (an IdO that
     /// only answers NDCs, e.g. while it is being set up).
     std::optional<UpstreamConfig> upstream;
@@ -113,6 +147,7 @@ struct LogConfig {
 struct ServeConfig {
     AcmeConfig acme;
     AdminConfig admin;
+    std::optional<PublicationConfig> publication;
     RedisConfig redis;
     LimitsConfig limits;
     LogConfig log;

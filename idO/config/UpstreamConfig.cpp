@@ -30,6 +30,20 @@ std::optional<std::string> ProfilesConfig::forLifetime(int64_t lifetimeSeconds) 
     return std::nullopt;
 }
 
+std::string_view nameOf(Termination t) {
+    return t == Termination::revoke ? "revoke" : "stop-renewal";
+}
+
+std::optional<Termination> terminationOf(std::string_view name) {
+    if (name == "stop-renewal") {
+        return Termination::stopRenewal;
+    }
+    if (name == "revoke") {
+        return Termination::revoke;
+    }
+    return std::nullopt;
+}
+
 std::string_view nameOf(OrderValidity v) {
     switch (v) {
         case OrderValidity::automatic:
@@ -64,7 +78,21 @@ UpstreamConfig readUpstreamConfig(const ConfigNode& node, const std::string& bas
     if (auto cname = node.optionalObject("cname")) {
         u.cname = solvers::readCnameConfig(*cname);
     }
-    u.revokeOnTermination = node.boolean("revoke-on-termination", false);
+    if (node.has("revoke-on-termination")) {
+        node.accept("revoke-on-termination");  // one clear error, not also "unknown member"
+        // Refused rather than mapped: the choice is now per delegation with a tenant
+        // default, and an operator upgrading should make it knowingly (docs/upstream.md).
+        node.fail("revoke-on-termination",
+                  "replaced by \"termination\": \"revoke\" or \"stop-renewal\" (the "
+                  "tenant's default; each delegation may choose its own)");
+    }
+    const auto termination = node.string("termination", "stop-renewal");
+    if (auto t = terminationOf(termination)) {
+        u.termination = *t;
+    } else {
+        node.fail("termination",
+                  "expected \"stop-renewal\" or \"revoke\", got \"" + termination + "\"");
+    }
     if (auto renewal = node.optionalObject("renewal")) {
         auto& r = u.renewal;
         r.leadTimeSeconds = renewal->integer("lead-time", 1, 366LL * 86400, r.leadTimeSeconds);
@@ -77,6 +105,16 @@ UpstreamConfig readUpstreamConfig(const ConfigNode& node, const std::string& bas
         u.budget.orders = budget->integer("orders", 0, 100'000'000, 0);
         u.budget.periodSeconds = budget->integer("period", 1, 366LL * 86400, 10800);
         u.budget.ariExempt = budget->boolean("ari-exempt", true);
+        if (auto limit = budget->optionalObject("certificates-per-domain")) {
+            u.budget.certificatesPerDomain = limit->integer("limit", 1, 1'000'000);
+            u.budget.perDomainPeriodSeconds =
+                limit->integer("period", 1, 366LL * 86400, u.budget.perDomainPeriodSeconds);
+        }
+        if (auto limit = budget->optionalObject("duplicate-certificates")) {
+            u.budget.duplicateCertificates = limit->integer("limit", 1, 1'000'000);
+            u.budget.duplicatePeriodSeconds =
+                limit->integer("period", 1, 366LL * 86400, u.budget.duplicatePeriodSeconds);
+        }
         if (auto failures = budget->optionalObject("authorization-failures")) {
             u.budget.authorizationFailures =
                 failures->integer("limit", 1, 1'000'000, u.budget.authorizationFailures);

@@ -13,11 +13,13 @@
 ///       "mode": "auto",                                       // auto | emulate
 ///       "solvers": {"http-01": {"listen": "0.0.0.0", "port": 80}},
 ///       "cname": {"install": "on-valid", "zones": [...]},     // optional
-///       "revoke-on-termination": false,
+///       "termination": "stop-renewal",                       // stop-renewal | revoke
 ///       "renewal": {"lead-time": 3600, "max-jitter": 300, "padding-percent": 50,
 ///                   "per-tick": 100},
 ///       "budget": {"orders": 300, "period": 10800,            // optional: no budget
 ///                  "ari-exempt": true,
+///                  "certificates-per-domain": {"limit": 50, "period": 604800},
+///                  "duplicate-certificates": {"limit": 5, "period": 604800},
 ///                  "authorization-failures": {"limit": 5, "period": 3600}},
 ///       "order-validity": "auto",                             // auto | send | never
 ///       "profiles": {"star": [{"max-lifetime": 604800, "profile": "shortlived"},
@@ -65,8 +67,31 @@ struct BudgetConfig {
     /// limit.  Always on, with Let's Encrypt's values by default.
     int64_t authorizationFailures = 5;
     int64_t failuresPeriodSeconds = 3600;
+    /// New certificates per registered domain (public suffix + one label, libpsl) per
+    /// `perDomainPeriodSeconds` (Let's Encrypt: 50 per 7 days); 0 = not counted.
+    int64_t certificatesPerDomain = 0;
+    int64_t perDomainPeriodSeconds = 7 * 86400;
+    /// New certificates per identical identifier set per `duplicatePeriodSeconds` (Let's
+    /// Encrypt: 5 per 7 days); 0 = not counted.
+    int64_t duplicateCertificates = 0;
+    int64_t duplicatePeriodSeconds = 7 * 86400;
     bool enabled() const { return orders > 0; }
+    bool certificateLimits() const {
+        return certificatesPerDomain > 0 || duplicateCertificates > 0;
+    }
 };
+
+/// What ending an Order1 (the NDC's cancel, or its delegation terminated) does to the
+/// certificates already obtained (docs/upstream.md, "Termination").  Per delegation,
+/// defaulting to the tenant's `upstream.termination`.
+enum class Termination {
+    stopRenewal,  ///< "stop-renewal": no more renewals; the current certificate stays
+                  ///< valid at the CA until its notAfter
+    revoke,       ///< "revoke": also revoke the current and staged certificates
+};
+std::string_view nameOf(Termination t);
+/// nullopt for anything but "stop-renewal" and "revoke".
+std::optional<Termination> terminationOf(std::string_view name);
 
 /// Whether Order2 carries `notBefore`/`notAfter` (RFC 8555 §7.4).  Let's Encrypt refuses
 /// both (400 malformed "NotBefore and NotAfter are not supported").
@@ -109,7 +134,8 @@ struct UpstreamConfig {
     std::string mode = "auto";
     solvers::SolverConfig solvers;
     std::optional<solvers::CnameConfig> cname;
-    bool revokeOnTermination = false;
+    /// The tenant's default for delegations that do not choose (`termination`).
+    Termination termination = Termination::stopRenewal;
     RenewalConfig renewal;
     BudgetConfig budget;
     OrderValidity orderValidity = OrderValidity::automatic;

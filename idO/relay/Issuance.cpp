@@ -70,6 +70,25 @@ std::variant<bool, IssueFailure> Issuance::sendValidity() {
     return !(*known && **known == "refused");
 }
 
+std::optional<IssueFailure> Issuance::stopIfEnded(const char* where) {
+    if (!ended_) {
+        return std::nullopt;
+    }
+    auto ended = ended_();
+    if (!ended.ok()) {
+        return IssueFailure{Kind::transient, ended.problem(), std::nullopt};
+    }
+    if (!*ended) {
+        return std::nullopt;
+    }
+    relayLogger().info("the order ended during issuance: stopping",
+                       {{"order", orderId_}, {"at", where}});
+    return IssueFailure{Kind::ended,
+                        acme::Problem::make(acme::ErrorType::malformed,
+                                            std::string("the order ended (") + where + ")", 409),
+                        std::nullopt};
+}
+
 IssueFailure Issuance::failure(const acme::Problem& problem) const {
     IssueFailure f;
     f.kind = transientProblem(problem) ? Kind::transient : Kind::permanent;
@@ -241,12 +260,21 @@ IssueResult Issuance::run(const IssueSpec& spec, RelayProgress& progress) {
         RelayProgress fresh = progress;
         fresh.issue = InFlight{};
         fresh.issue.index = spec.index;
+        fresh.issue.startedAt = clock_.now();
         progress = fresh;
         if (auto f = record(progress, IssueStep::fresh, "issue-new")) {
             return *f;
         }
     }
     if (progress.issue.step == IssueStep::fresh) {
+        // DCV delegation: a name without its _acme-challenge CNAME would fail validation
+        // at the CA (and count against its failure limits); refuse before ordering.
+        if (auto dcv = tenant_.solvers().dcvPreflight(spec.identifiers); !dcv.ok()) {
+            state_.count("dcv_preflight_failed");
+            relayLogger().warn("DCV preflight: no order placed",
+                               {{"order", orderId_}, {"detail", dcv.problem().detail}});
+            return failure(dcv.problem());
+        }
         upstream::NewOrderRequest request;
         request.identifiers = spec.identifiers;
         request.extra = spec.extra.is_null() ? nlohmann::json::object() : spec.extra;
@@ -295,6 +323,9 @@ IssueResult Issuance::run(const IssueSpec& spec, RelayProgress& progress) {
         if (auto f = record(progress, IssueStep::ordered, "issue-ordered")) {
             return *f;
         }
+        if (auto f = stopIfEnded("after newOrder")) {
+            return *f;
+        }
     }
     const std::string url = progress.issue.order2Url;
     if (progress.issue.step == IssueStep::ordered) {
@@ -310,6 +341,9 @@ IssueResult Issuance::run(const IssueSpec& spec, RelayProgress& progress) {
             return std::get<PollLater>(later);
         }
         if (auto f = record(progress, IssueStep::authorized, "issue-authorized")) {
+            return *f;
+        }
+        if (auto f = stopIfEnded("after validation")) {
             return *f;
         }
     }
@@ -333,6 +367,9 @@ IssueResult Issuance::run(const IssueSpec& spec, RelayProgress& progress) {
             return std::get<PollLater>(later);
         }
         if (order->status == "ready") {
+            if (auto f = stopIfEnded("before finalize")) {
+                return *f;
+            }
             // Only a `ready` Order2 has not seen our finalize: exactly one per Order2.
             auto finalized = client_.finalize(order->finalize, spec.csr->der());
             if (!finalized.ok()) {
@@ -406,6 +443,9 @@ IssueResult Issuance::run(const IssueSpec& spec, RelayProgress& progress) {
         progress.issue.certificateUrl = *order->certificate;
         progress.issue.honoured = honoured;
         if (auto f = record(progress, IssueStep::downloaded, "issue-downloaded")) {
+            return *f;
+        }
+        if (auto f = stopIfEnded("after download")) {
             return *f;
         }
     }

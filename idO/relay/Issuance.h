@@ -29,6 +29,12 @@
 ///
 /// Every write goes through RelayState::update with the worker's fencing token: a worker
 /// that lost its lock stops at its next step (Failure::fenced).
+///
+/// Termination (docs/upstream.md, "Termination"): the Order1 status is looked at again
+/// between steps — after newOrder answered (and its URL is recorded), after validation,
+/// before the finalize POST and after the download — and a canceled Order1 stops the
+/// run with Failure::ended, the Order2 URL recorded, so the caller can cancel it at the
+/// CA (or revoke what it produced).
 
 #include <functional>
 #include <optional>
@@ -79,6 +85,8 @@ struct IssueFailure {
         transient,  ///< try again later (CA or network trouble, our DNS not ready)
         permanent,  ///< Order2 is dead (invalid, refused): mirror into Order1 / new order
         fenced,     ///< another worker owns the order now: stop quietly
+        ended,      ///< Order1 was canceled or its delegation terminated meanwhile: stop,
+                    ///< and end what exists upstream (TenantRelay::endUpstream)
     };
     Kind kind = Kind::transient;
     acme::Problem problem;
@@ -107,9 +115,12 @@ void crashPoint(const std::string& step);
 
 class Issuance {
 public:
+    /// Answers true once the Order1 has ended (canceled); nullptr: never looked at.
+    using EndedCheck = std::function<Result<bool>()>;
+
     Issuance(RelayState& state, UpstreamTenant& tenant, upstream::AcmeClient& client,
              std::string orderId, int64_t fence, const Clock& clock,
-             std::function<void()> heartbeat, RetryPolicy policy = {})
+             std::function<void()> heartbeat, RetryPolicy policy = {}, EndedCheck ended = nullptr)
         : state_(state),
           tenant_(tenant),
           client_(client),
@@ -117,7 +128,8 @@ public:
           fence_(fence),
           clock_(clock),
           heartbeat_(std::move(heartbeat)),
-          policy_(policy) {}
+          policy_(policy),
+          ended_(std::move(ended)) {}
 
     /// Runs (or resumes, from `progress`) the steps for `spec` until the certificate is
     /// there, the CA must be polled later, or something failed; `progress` is kept
@@ -150,6 +162,9 @@ private:
     /// Whether this Order2 asks for notBefore/notAfter (upstream.order-validity, and for
     /// `auto` what the tenant's CA answered before).
     std::variant<bool, IssueFailure> sendValidity();
+    /// Failure::ended when the Order1 ended meanwhile (`where` names the step, for the
+    /// log), a transient failure when that cannot be read, nullopt to go on.
+    std::optional<IssueFailure> stopIfEnded(const char* where);
 
     RelayState& state_;
     UpstreamTenant& tenant_;
@@ -159,6 +174,7 @@ private:
     const Clock& clock_;
     std::function<void()> heartbeat_;
     RetryPolicy policy_;
+    EndedCheck ended_;
 };
 
 /// The upstream problem as the NDC may see it: type, status and identifiers kept, URLs

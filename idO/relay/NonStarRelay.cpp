@@ -30,6 +30,11 @@ Result<StepOutcome> NonStarRelay::step(OrderContext& c) {
     auto published = c.orders.publishCertificate(c.order.certToken, issued.pem, issued.notBefore,
                                                  issued.notAfter, std::nullopt);
     LEGATE_TRY(published);
+    if (!published->ok()) {
+        // Canceled or ended meanwhile (RFC 9115 §2.3.2 termination): never published;
+        // what the CA issued is revoked (TenantRelay::endUpstream).
+        return StepOutcome::ended("publishing answered " + published->reason);
+    }
     if (caGet && issued.order2.certificate) {
         LEGATE_TRY(c.orders.relayValid(c.order.id, *issued.order2.certificate));
     }

@@ -125,6 +125,7 @@ Result<RelayProgress> RelayProgress::parse(const FieldMap& record) {
         p.mode = *m;
     }
     p.done = text(record, "done") == "1";
+    p.ended = text(record, "ended") == "1";
     auto attempts = number(record, "attempts");
     LEGATE_TRY(attempts);
     p.attempts = static_cast<int>(std::min<int64_t>(attempts->value_or(0), 1'000'000));
@@ -172,6 +173,11 @@ Result<RelayProgress> RelayProgress::parse(const FieldMap& record) {
     auto polls = number(record, "i_polls");
     LEGATE_TRY(polls);
     p.issue.polls = static_cast<int>(std::min<int64_t>(polls->value_or(0), 1'000'000));
+    auto started = number(record, "i_started_ms");
+    LEGATE_TRY(started);
+    if (*started) {
+        p.issue.startedAt = TimePoint(std::chrono::milliseconds(**started));
+    }
     return p;
 }
 
@@ -184,6 +190,7 @@ FieldMap RelayProgress::fields() const {
     };
     put("mode", std::string(nameOf(mode)));
     put("done", done ? "1" : "");
+    put("ended", ended ? "1" : "");
     put("attempts", attempts > 0 ? std::to_string(attempts) : "");
     put("last_error", lastError);
     put("anchor", anchor ? timeField(*anchor) : "");
@@ -206,16 +213,21 @@ FieldMap RelayProgress::fields() const {
         put("i_cert_url", issue.certificateUrl);
         put("i_polls", issue.polls > 0 ? std::to_string(issue.polls) : "");
         put("i_honoured", issue.honoured ? "1" : "");
+        put("i_started_ms",
+            issue.startedAt ? std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 issue.startedAt->time_since_epoch())
+                                                 .count())
+                            : "");
     }
     return f;
 }
 
 std::vector<std::string> RelayProgress::absentFields() const {
     static const std::vector<std::string> kAll = {
-        "mode",        "done",       "attempts", "last_error", "anchor",   "obtained",
-        "star_order2", "i_step",     "i_index",  "i_order2",   "i_pem",    "i_nb",
-        "i_na",        "i_cert_url", "i_polls",  "i_honoured", "follow",   "profile",
-        "cur_id",      "cur_nb",     "cur_na",   "ari_at",     "ari_check"};
+        "mode",    "done",       "attempts", "last_error",  "anchor", "obtained", "star_order2",
+        "i_step",  "i_index",    "i_order2", "i_pem",       "i_nb",   "i_na",     "i_cert_url",
+        "i_polls", "i_honoured", "follow",   "profile",     "cur_id", "cur_nb",   "cur_na",
+        "ari_at",  "ari_check",  "ended",    "i_started_ms"};
     const auto present = fields();
     std::vector<std::string> absent;
     for (const auto& name : kAll) {

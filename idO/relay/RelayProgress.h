@@ -69,11 +69,19 @@ struct InFlight {
     /// Looks at the CA in the current step that found it not ready yet; sets the wait
     /// before the next look (RetryPolicy::nextPoll).  Reset by every new step.
     int polls = 0;
+    /// When the first step toward this certificate ran (millisecond precision): the
+    /// "certificate published" log lines report how long obtaining it took.
+    std::optional<TimePoint> startedAt;
 };
 
 struct RelayProgress {
     RelayMode mode = RelayMode::unchosen;
     bool done = false;
+    /// The Order1 ended (NDC cancel or delegation terminated) and the upstream side was
+    /// ended with it (TenantRelay::endUpstream: Order2s canceled, what was obtained and
+    /// never published revoked, and with `termination: revoke` the published ones too).
+    /// Set once that succeeded, so it runs once.
+    bool ended = false;
     /// Transient failures in a row (reset by every certificate obtained).
     int attempts = 0;
     std::string lastError;

@@ -50,6 +50,7 @@ Result<std::unique_ptr<RelayService>> RelayService::start(const ServeConfig& con
                                                           const store::RedisUrl& redis,
                                                           const Clock& clock) {
     std::unique_ptr<RelayService> service(new RelayService(config, redis));
+    service->clock_ = &clock;
     for (const auto& tenant : config.tenants) {
         if (!tenant.upstream) {
             continue;
@@ -109,6 +110,7 @@ bool RelayService::stop(std::chrono::milliseconds grace) {
         stopping_ = true;
     }
     wake_.notify_all();
+    schedulerWake_.notify_all();
     const auto deadline = std::chrono::steady_clock::now() + grace;
     while (running_ > 0 && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -209,6 +211,7 @@ void RelayService::workerLoop(int index) {
                     holding->jobId.clear();
                     holding->token = 0;
                 }
+                nudgeScheduler();
                 if (handled.ok()) {
                     (void)relay->state().ack(job.id);
                 } else {
@@ -271,12 +274,60 @@ void RelayService::scheduleTenant(TenantRelay& relay,
     }
 }
 
+std::chrono::steady_clock::time_point RelayService::movePollsIfDue(TenantRelay& relay) {
+    using Steady = std::chrono::steady_clock;
+    // Never sooner than this: polls due together go in one move, and a poll Redis
+    // would not move (an error) is not looked at in a spin.
+    constexpr auto kMinGap = std::chrono::milliseconds(10);
+    for (int round = 0; round < 2; ++round) {
+        auto next = relay.state().nextPoll();
+        if (!next.ok() || !*next) {
+            return Steady::time_point::max();
+        }
+        const auto in = **next - clock_->now();
+        if (in > TimePoint::duration::zero() || round == 1) {
+            return Steady::now() + std::max<Steady::duration>(
+                                       std::chrono::duration_cast<Steady::duration>(in), kMinGap);
+        }
+        const auto lease = std::chrono::milliseconds(config_.claimIdleMs * 5);
+        (void)relay.state().moveDuePolls(kPollsPerTick, lease);
+    }
+    return Steady::now() + kMinGap;
+}
+
+bool RelayService::pauseScheduler(std::chrono::steady_clock::time_point until) {
+    std::unique_lock lock(mutex_);
+    schedulerWake_.wait_until(lock, until, [this] { return stopping_.load() || nudged_; });
+    nudged_ = false;
+    return !stopping_;
+}
+
+void RelayService::nudgeScheduler() {
+    {
+        std::lock_guard lock(mutex_);
+        nudged_ = true;
+    }
+    schedulerWake_.notify_one();
+}
+
 void RelayService::schedulerLoop() {
     running_++;
     std::map<std::string, std::chrono::steady_clock::time_point> lastWarning;
-    while (pause(std::chrono::milliseconds(config_.tickMs))) {
+    const auto tick = std::chrono::milliseconds(config_.tickMs);
+    auto nextTick = std::chrono::steady_clock::now() + tick;
+    while (true) {
+        auto wake = nextTick;
         for (auto& relay : tenants_) {
-            scheduleTenant(*relay, lastWarning[relay->tenant()]);
+            wake = std::min(wake, movePollsIfDue(*relay));
+        }
+        if (!pauseScheduler(wake)) {
+            break;
+        }
+        if (std::chrono::steady_clock::now() >= nextTick) {
+            nextTick = std::chrono::steady_clock::now() + tick;
+            for (auto& relay : tenants_) {
+                scheduleTenant(*relay, lastWarning[relay->tenant()]);
+            }
         }
     }
     running_--;

@@ -10,8 +10,11 @@
 ///  * A job is one step of one order and never sleeps: where the CA is still working,
 ///    the step leaves a wake-up in the tenant's `relay-polls` set and the thread moves on.
 ///  * One scheduler thread per process moves due wake-ups from each tenant's sorted
-///    sets to its stream every `tick-ms`: every due poll (up to 1000 per tick, no
-///    budget) as a `poll` job; due renewals and retries as `renew` jobs, at most
+///    sets to its stream.  Polls the moment they are due (up to 1000 at a time, no
+///    budget) as `poll` jobs: it sleeps until the earliest one, and a worker that
+///    finished a step (which may have left an earlier one) wakes it to look again — so
+///    a poll waits its interval, not a tick as well.  Every `tick-ms`, due renewals and
+///    retries as `renew` jobs, at most
 ///    `per-tick` per tenant, oldest due first, and no more than the tenant's upstream
 ///    budget grants — when the budget runs short, the ones due longest (closest to
 ///    expiry) go first, the rest wait, and a warning plus the `budget_deferred`
@@ -62,15 +65,25 @@ private:
     void scheduleTenant(TenantRelay& relay, std::chrono::steady_clock::time_point& lastWarning);
     /// Waits up to `d` unless stopping; false when stopping.
     bool pause(std::chrono::milliseconds d);
+    /// Moves the tenant's due polls to its stream if its earliest one is due; returns
+    /// when the scheduler should look again for that tenant's polls.
+    std::chrono::steady_clock::time_point movePollsIfDue(TenantRelay& relay);
+    /// The scheduler's wait: until `until`, a nudge, or stop; false when stopping.
+    bool pauseScheduler(std::chrono::steady_clock::time_point until);
+    /// A worker finished a step: the scheduler looks at the poll sets again.
+    void nudgeScheduler();
 
     RelayConfig config_;
     store::RedisPool pool_;
     std::vector<std::unique_ptr<TenantRelay>> tenants_;
     std::string consumerPrefix_;
 
+    const Clock* clock_ = &SystemClock::instance();
     std::atomic<bool> stopping_{false};
     std::mutex mutex_;
     std::condition_variable wake_;
+    std::condition_variable schedulerWake_;
+    bool nudged_ = false;  ///< guarded by mutex_
     std::vector<std::thread> threads_;
     std::atomic<int> running_{0};
 };

@@ -100,6 +100,46 @@ return granted
     return script;
 }
 
+// KEYS: one sorted set per limit.  ARGV: now ms, member, take ('1'/'0'), then per key:
+// limit, period ms.  {0} when every limit has room (member added to each with `take`),
+// else {index of the full limit (1-based), ms when it has room again}.  A set never holds
+// more than its limit (nothing is added once full) and expires a period after its last
+// addition, so memory stays bounded by the limits configured.
+const store::LuaScript& certificateLimitScript() {
+    static const store::LuaScript script(R"LUA(
+local now = tonumber(ARGV[1])
+local freeAt = 0
+local blocked = 0
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[2 + 2 * i])
+  local period = tonumber(ARGV[3 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
+  if not redis.call('ZSCORE', key, ARGV[2]) then
+    local n = redis.call('ZCARD', key)
+    if n >= limit then
+      local oldest = redis.call('ZRANGE', key, n - limit, n - limit, 'WITHSCORES')
+      local at = tonumber(oldest[2]) + period + 1
+      if at > freeAt then
+        freeAt = at
+        blocked = i
+      end
+    end
+  end
+end
+if blocked > 0 then return {blocked, freeAt} end
+if ARGV[3] == '1' then
+  for i, key in ipairs(KEYS) do
+    if not redis.call('ZSCORE', key, ARGV[2]) then
+      redis.call('ZADD', key, now, ARGV[2])
+    end
+    redis.call('PEXPIRE', key, tonumber(ARGV[3 + 2 * i]))
+  end
+end
+return {0}
+)LUA");
+    return script;
+}
+
 Result<store::RedisReply> checked(Result<store::RedisReply> reply) {
     return store::rejectErrorReply(std::move(reply));
 }
@@ -345,6 +385,18 @@ Result<std::optional<TimePoint>> RelayState::pollTime(const std::string& orderId
     return scoreIn(keys_.relayPolls(), orderId);
 }
 
+Result<std::optional<TimePoint>> RelayState::nextPoll() {
+    auto reply = checked(pool_.command({"ZRANGE", keys_.relayPolls(), "0", "0", "WITHSCORES"}));
+    LEGATE_TRY(reply);
+    const auto& pair = reply->elements();
+    if (pair.size() != 2 || !pair[1].asString()) {
+        return std::optional<TimePoint>{};
+    }
+    const auto ms = static_cast<int64_t>(std::stod(*pair[1].asString()));
+    return std::optional<TimePoint>{
+        TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)))};
+}
+
 Result<std::optional<TimePoint>> RelayState::scoreIn(const std::string& set,
                                                      const std::string& orderId) {
     auto reply = checked(pool_.command({"ZSCORE", set, orderId}));
@@ -368,6 +420,42 @@ Result<int64_t> RelayState::takeBudget(int64_t wanted, int64_t orders,
         Retry::Never));
     LEGATE_TRY(reply);
     return reply->asInteger().value_or(0);
+}
+
+Result<LimitVerdict> RelayState::certificateLimits(const std::vector<CertificateLimit>& limits,
+                                                   const std::string& member, bool take) {
+    if (limits.empty()) {
+        return LimitVerdict{};
+    }
+    std::vector<std::string> keys;
+    std::vector<std::string> args = {std::to_string(nowMs()), member, take ? "1" : "0"};
+    for (const auto& limit : limits) {
+        keys.push_back(keys_.certificateLimit(limit.key));
+        args.push_back(std::to_string(limit.limit));
+        args.push_back(std::to_string(
+            std::chrono::duration_cast<std::chrono::milliseconds>(limit.period).count()));
+    }
+    auto reply = checked(certificateLimitScript().run(pool_, keys, args, Retry::Never));
+    LEGATE_TRY(reply);
+    const auto& e = reply->elements();
+    if (e.empty()) {
+        return unexpectedReply("the certificate limits script", *reply);
+    }
+    const auto blocked = e[0].asInteger().value_or(0);
+    if (blocked <= 0) {
+        return LimitVerdict{};
+    }
+    if (e.size() < 2 || static_cast<size_t>(blocked) > limits.size()) {
+        return unexpectedReply("the certificate limits script", *reply);
+    }
+    LimitVerdict verdict;
+    verdict.allowed = false;
+    verdict.limit = limits[static_cast<size_t>(blocked) - 1].name;
+    verdict.key = limits[static_cast<size_t>(blocked) - 1].key;
+    const auto ms = e[1].asInteger().value_or(0);
+    verdict.freeAt =
+        TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
+    return verdict;
 }
 
 Result<std::optional<std::string>> RelayState::fact(const std::string& name) {

@@ -24,6 +24,7 @@
 #include "broker/core/Result.h"
 #include "broker/log/Logger.h"
 #include "broker/store/RedisPool.h"
+#include "idO/relay/CertificateLimits.h"
 #include "idO/relay/RelayProgress.h"
 #include "idO/state/Records.h"
 #include "idO/state/TenantKeys.h"
@@ -36,6 +37,14 @@ struct Job {
     std::string kind;        ///< finalize, renew, cancel, terminate, delegation-created
     std::string order;       ///< Order1 id (finalize, renew, cancel)
     std::string delegation;  ///< delegation id (terminate, delegation-created)
+};
+
+/// What RelayState::certificateLimits answered.
+struct LimitVerdict {
+    bool allowed = true;
+    std::string limit;   ///< when refused: the limit's name ...
+    std::string key;     ///< ... and what it counts
+    TimePoint freeAt{};  ///< when refused: when that limit has room again
 };
 
 /// A field of a progress record, "" when absent.
@@ -103,6 +112,8 @@ public:
     Result<int64_t> moveDue(int64_t limit, std::chrono::milliseconds lease);
     /// The same for due polls, as `poll` jobs.
     Result<int64_t> moveDuePolls(int64_t limit, std::chrono::milliseconds lease);
+    /// The earliest wake-up in the tenant's poll set, or nullopt when it is empty.
+    Result<std::optional<TimePoint>> nextPoll();
     /// Orders due now (score <= now) and scheduled in all.
     Result<int64_t> dueCount();
     Result<int64_t> scheduledCount();
@@ -115,6 +126,14 @@ public:
     /// Takes up to `wanted` tokens from the tenant's bucket (`orders` per `period`,
     /// burst = orders); returns how many were granted.
     Result<int64_t> takeBudget(int64_t wanted, int64_t orders, std::chrono::seconds period);
+
+    // ---- the CA's certificate-count limits (idO/relay/CertificateLimits.h) ----
+    /// Whether one more certificate fits every limit in `limits` now (a sliding window
+    /// per limit key); with `take`, and when it fits, counts it as `member` in each.
+    /// A member already counted is not counted again (a retried step).  When it does
+    /// not fit: the limit that is full and when it has room again (nothing counted).
+    Result<LimitVerdict> certificateLimits(const std::vector<CertificateLimit>& limits,
+                                           const std::string& member, bool take);
 
     // ---- what the relay learned about the CA (survives restarts) ----
     /// The value recorded for `name`, nullopt when none.

@@ -247,13 +247,13 @@ Result<StepOutcome> StarEmulation::step(OrderContext& c) {
                                         issued.notAfter, nextPublication, from);
         LEGATE_TRY(published);
         if (!published->ok()) {
-            // Canceled or ended meanwhile: stop here.
-            c.progress.done = true;
-            LEGATE_TRY(c.save("stopped"));
-            return StepOutcome::finished();
+            // Canceled or ended meanwhile: never published, and what the CA issued is
+            // revoked (TenantRelay::endUpstream).
+            return StepOutcome::ended("publishing answered " + published->reason);
         }
         crashPoint("published");
         c.relay.count("certificates_issued");
+        const auto started = c.progress.issue.startedAt;
         c.progress.issue = InFlight{};
         c.progress.obtained = index;
         c.progress.attempts = 0;
@@ -269,13 +269,18 @@ Result<StepOutcome> StarEmulation::step(OrderContext& c) {
             }
         }
         LEGATE_TRY(c.save("published-" + std::to_string(index)));
-        relayLogger().info("STAR certificate published",
-                           {{"tenant", c.tenant},
-                            {"order", c.order.id},
-                            {"index", index},
-                            {"not_before", toRfc3339(issued.notBefore)},
-                            {"not_after", toRfc3339(issued.notAfter)},
-                            {"replaces", spec.extra.value("replaces", "")}});
+        relayLogger().info(
+            "STAR certificate published",
+            {{"tenant", c.tenant},
+             {"order", c.order.id},
+             {"index", index},
+             {"not_before", toRfc3339(issued.notBefore)},
+             {"not_after", toRfc3339(issued.notAfter)},
+             {"replaces", spec.extra.value("replaces", "")},
+             {"took_ms", started ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       c.clock.now() - *started)
+                                       .count()
+                                 : -1}});
         if (index == 0 || !obtained) {
             c.installCnames();
         }

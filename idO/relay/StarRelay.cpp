@@ -36,7 +36,12 @@ Result<StepOutcome> StarRelay::step(OrderContext& c) {
                                              502),
                          std::nullopt});
     }
-    LEGATE_TRY(c.orders.relayValid(c.order.id, *issued.order2.starCertificate));
+    auto relayed = c.orders.relayValid(c.order.id, *issued.order2.starCertificate);
+    LEGATE_TRY(relayed);
+    if (!relayed->ok()) {
+        // The Order1 ended meanwhile: its Order2 is canceled (TenantRelay::endUpstream).
+        return StepOutcome::ended("relaying answered " + relayed->reason + " " + relayed->detail);
+    }
     crashPoint("published");
     c.relay.count("certificates_issued");
     c.progress.issue = InFlight{};

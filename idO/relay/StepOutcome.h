@@ -4,6 +4,7 @@
 /// `polls`, or the RetryPolicy's verdict on a failure.  A step never waits itself.
 
 #include <optional>
+#include <string>
 
 #include "broker/core/Clock.h"
 #include "idO/relay/Issuance.h"
@@ -27,6 +28,13 @@ struct StepOutcome {
     static StepOutcome pollAt(TimePoint t) { return {Kind::pollAt, t, {}}; }
     static StepOutcome failedWith(IssueFailure f) { return {Kind::failed, {}, std::move(f)}; }
     static StepOutcome deferred() { return {Kind::deferred, {}, {}}; }
+    /// The Order1 ended while its certificate was being obtained (publishing answered
+    /// `canceled`): TenantRelay ends the upstream side (revokes what was obtained).
+    static StepOutcome ended(const std::string& why) {
+        return failedWith(IssueFailure{IssueFailure::Kind::ended,
+                                       acme::Problem::make(acme::ErrorType::malformed, why, 409),
+                                       std::nullopt});
+    }
 
     /// The outcome of an issuance that did not produce a certificate (poll later, or
     /// failed); nullopt when it did (the step goes on with std::get<Issued>).

@@ -48,6 +48,12 @@ private:
     int64_t token_;
 };
 
+/// CA trouble that may pass (the job is left to be retried), as opposed to a refusal.
+bool worthRetrying(const acme::Problem& p) {
+    return p.status >= 500 || p.status == 0 || p.status == 429 ||
+           p.type == acme::ErrorType::badNonce;
+}
+
 }  // namespace
 
 TenantRelay::TenantRelay(store::RedisPool& pool, const TenantConfig& config,
@@ -161,9 +167,11 @@ Status TenantRelay::handleFailure(const OrderRecord& order, RelayProgress& progr
     if (permanent) {
         // That Order2 is dead: a new one next time, for the same certificate.
         const auto index = progress.issue.index;
+        const auto started = progress.issue.startedAt;
         progress.issue = InFlight{};
         progress.issue.step = IssueStep::fresh;
         progress.issue.index = index;
+        progress.issue.startedAt = started;
     }
     (void)relayState_.save(order.id, token, progress);
     return relayState_.wakeAt(order.id, decision.due);
@@ -199,7 +207,10 @@ Status TenantRelay::advance(const std::string& orderId, JobKind kind, WorkerCont
 
     auto order = tenantState_.order(orderId);
     LEGATE_TRY(order);
-    if (!*order || (*order)->status == "canceled" || (*order)->status == "invalid") {
+    if (*order && (*order)->status == "canceled") {
+        return endUpstream(orderId, held.token(), worker);
+    }
+    if (!*order || (*order)->status == "invalid") {
         return relayState_.unschedule(orderId);
     }
     if ((*order)->status == "ready") {
@@ -257,26 +268,70 @@ Status TenantRelay::advance(const std::string& orderId, JobKind kind, WorkerCont
 
     const auto& budget = upstream_->config().budget;
     auto takeBudget = [&]() -> Result<bool> {
-        // Renewals were paid for by the scheduler, and an Order2 in flight was paid
-        // for when it was created; everything else pays here.
-        if (!budget.enabled() || kind == JobKind::renew || p.issue.step != IssueStep::none) {
+        // An Order2 in flight was paid for when it was created.
+        if (p.issue.step != IssueStep::none) {
             return true;
         }
-        auto granted =
-            relayState_.takeBudget(1, budget.orders, std::chrono::seconds(budget.periodSeconds));
-        LEGATE_TRY(granted);
-        if (*granted >= 1) {
-            return true;
+        // The CA's certificate-count limits (never for ARI renewals, which do not call
+        // this): looked at first, counted only once the order budget granted too.  A
+        // certificate of an Order1 that already has one renews it (same identifiers).
+        const auto limits = limitsFor(budget, o.identifiers, p.obtained.has_value());
+        const auto member = orderId + "#" + std::to_string(p.obtained ? *p.obtained + 1 : 0);
+        auto deferByLimit = [&](const LimitVerdict& verdict) -> Result<bool> {
+            relayState_.count("certificate_limit_deferred");
+            relayState_.count("limit_deferred:" + verdict.limit);
+            (void)relayState_.learn(verdict.limit + "-until", toRfc3339(verdict.freeAt));
+            relayLogger().warn(
+                "the CA's certificate limit is reached: the order waits for a "
+                "free slot",
+                {{"tenant", tenant_},
+                 {"order", orderId},
+                 {"limit", verdict.limit},
+                 {"counted", verdict.key},
+                 {"until", toRfc3339(verdict.freeAt)}});
+            p.lastError = "waiting for the CA's " + verdict.limit + " limit (" + verdict.key +
+                          ") until " + toRfc3339(verdict.freeAt);
+            (void)relayState_.save(orderId, held.token(), p);
+            LEGATE_TRY(relayState_.wakeAt(orderId, verdict.freeAt));
+            return false;
+        };
+        if (!limits.empty()) {
+            auto verdict = relayState_.certificateLimits(limits, member, false);
+            LEGATE_TRY(verdict);
+            if (!verdict->allowed) {
+                return deferByLimit(*verdict);
+            }
         }
-        relayState_.count("budget_deferred");
-        relayLogger().warn("upstream order budget exhausted; the order waits its turn",
-                           {{"tenant", tenant_}, {"order", orderId}});
-        LEGATE_TRY(relayState_.wakeAt(orderId, clock_.now()));
-        return false;
+        // Renewals were paid for by the scheduler; everything else pays here.
+        if (budget.enabled() && kind != JobKind::renew) {
+            auto granted = relayState_.takeBudget(1, budget.orders,
+                                                  std::chrono::seconds(budget.periodSeconds));
+            LEGATE_TRY(granted);
+            if (*granted < 1) {
+                relayState_.count("budget_deferred");
+                relayLogger().warn("upstream order budget exhausted; the order waits its turn",
+                                   {{"tenant", tenant_}, {"order", orderId}});
+                LEGATE_TRY(relayState_.wakeAt(orderId, clock_.now()));
+                return false;
+            }
+        }
+        if (!limits.empty()) {
+            // Another process may have taken the last slot since the look above.
+            auto verdict = relayState_.certificateLimits(limits, member, true);
+            LEGATE_TRY(verdict);
+            if (!verdict->allowed) {
+                return deferByLimit(*verdict);
+            }
+        }
+        return true;
     };
 
     Issuance issuance(relayState_, *upstream_, **acme, orderId, held.token(), clock_,
-                      worker.heartbeat, policy_);
+                      worker.heartbeat, policy_, [this, &orderId]() -> Result<bool> {
+                          auto now = tenantState_.order(orderId);
+                          LEGATE_TRY(now);
+                          return !*now || (*now)->status == "canceled";
+                      });
     OrderContext context{tenant_,      o,
                          *csr,         p,
                          held.token(), **acme,
@@ -299,67 +354,174 @@ Status TenantRelay::advance(const std::string& orderId, JobKind kind, WorkerCont
             break;
     }
     LEGATE_TRY(outcome);
+    if (outcome->kind == StepOutcome::Kind::failed && outcome->failure.kind == Kind::ended) {
+        return endUpstream(orderId, held.token(), worker);
+    }
     return apply(o, p, held.token(), *outcome);
 }
 
 Status TenantRelay::stopOrder(const std::string& orderId, WorkerContext& worker) {
-    LEGATE_TRY(relayState_.unschedule(orderId));
+    const auto ttl = std::chrono::milliseconds(relayConfig_.claimIdleMs);
+    auto token = relayState_.lock(orderId, ttl);
+    LEGATE_TRY(token);
+    if (!*token) {
+        // A worker is issuing for it: it sees the order ended at its next step and ends
+        // the upstream side itself.  Should it die first, this poll does it once its
+        // lease lapsed (advance on a canceled order).
+        return relayState_.pollAt(orderId, clock_.now() + ttl);
+    }
+    HeldLock held(relayState_, worker, orderId, **token);
+    return endUpstream(orderId, held.token(), worker);
+}
+
+Result<Termination> TenantRelay::terminationOf(const OrderRecord& order) {
+    auto delegation = tenantState_.delegation(order.delegationId);
+    LEGATE_TRY(delegation);
+    if (*delegation && !(*delegation)->termination.empty()) {
+        if (auto t = ido::terminationOf((*delegation)->termination)) {
+            return *t;
+        }
+    }
+    return upstream_->config().termination;
+}
+
+Status TenantRelay::revoke(upstream::AcmeClient& acme, const std::string& orderId,
+                           const std::string& pem, const char* what) {
+    auto chain = crypto::parsePemChain(pem);
+    if (!chain.ok() || chain->empty()) {
+        return okStatus();
+    }
+    // reasonCode 5: cessationOfOperation (RFC 5280 §5.3.1).
+    auto revoked = acme.revokeCertificate(chain->front().der(), 5);
+    if (!revoked.ok() && revoked.problem().type != acme::ErrorType::alreadyRevoked) {
+        relayLogger().warn("revocation failed", {{"tenant", tenant_},
+                                                 {"order", orderId},
+                                                 {"certificate", what},
+                                                 {"detail", revoked.problem().detail}});
+        if (worthRetrying(revoked.problem())) {
+            return revoked.problem();
+        }
+        return okStatus();
+    }
+    relayState_.count("termination_revoked");
+    relayLogger().info("certificate revoked at the CA", {{"tenant", tenant_},
+                                                         {"order", orderId},
+                                                         {"certificate", what},
+                                                         {"serial", chain->front().serialHex()}});
+    return okStatus();
+}
+
+Status TenantRelay::endUpstream(const std::string& orderId, int64_t token, WorkerContext& worker) {
     auto progress = relayState_.progress(orderId);
     LEGATE_TRY(progress);
-    const auto starOrder2 = progress->starOrder2;
-    const bool revoke = upstream_->config().revokeOnTermination;
-    if (starOrder2.empty() && !revoke) {
-        return okStatus();
+    auto& p = *progress;
+    if (p.ended) {
+        return relayState_.unschedule(orderId);
+    }
+    auto order = tenantState_.order(orderId);
+    LEGATE_TRY(order);
+    if (!*order) {
+        return relayState_.unschedule(orderId);
+    }
+    auto termination = terminationOf(**order);
+    LEGATE_TRY(termination);
+    const bool revokePublished =
+        *termination == Termination::revoke && !(*order)->certToken.empty();
+    // The Order2 in flight, recorded as soon as newOrder answered (Issuance): it may have
+    // been recorded after the order ended, and is ended here all the same.
+    const bool inFlight = p.issue.step != IssueStep::none && p.issue.step != IssueStep::fresh &&
+                          !p.issue.order2Url.empty();
+    if (p.starOrder2.empty() && !inFlight && !revokePublished) {
+        if (p.mode != RelayMode::unchosen) {
+            p.ended = true;
+            p.done = true;
+            LEGATE_TRY(relayState_.save(orderId, token, p, "ended"));
+        }
+        return relayState_.unschedule(orderId);
     }
     auto acme = client(worker);
     LEGATE_TRY(acme);
-    if (!starOrder2.empty()) {
-        auto canceled = (*acme)->cancelOrder(starOrder2);
-        if (!canceled.ok() && canceled.problem().status >= 500) {
-            return canceled.problem();  // try again later
+    auto cancel = [&](const std::string& url) -> Status {
+        auto canceled = (*acme)->cancelOrder(url);
+        if (!canceled.ok()) {
+            // Let's Encrypt implements no order cancellation (a 4xx): a pending Order2
+            // then expires unused; only what was issued needs revoking.
+            relayLogger().warn(
+                "Order2 cancel refused by the CA",
+                {{"tenant", tenant_}, {"order", orderId}, {"detail", canceled.problem().detail}});
+            return worthRetrying(canceled.problem()) ? Status(canceled.problem()) : okStatus();
         }
-        relayLogger().info("STAR Order2 canceled at the CA",
-                           {{"tenant", tenant_}, {"order", orderId}});
+        relayState_.count("termination_order2_canceled");
+        relayLogger().info("Order2 canceled at the CA", {{"tenant", tenant_}, {"order", orderId}});
+        return okStatus();
+    };
+    if (!p.starOrder2.empty()) {
+        LEGATE_TRY(cancel(p.starOrder2));
     }
-    if (revoke) {
-        auto order = tenantState_.order(orderId);
-        LEGATE_TRY(order);
-        if (*order) {
-            auto cert = tenantState_.certificate((*order)->certToken);
-            LEGATE_TRY(cert);
-            if (*cert) {
-                for (const auto* pem : {&(*cert)->pem, &(*cert)->nextPem}) {
-                    if (pem->empty()) {
-                        continue;
-                    }
-                    auto chain = crypto::parsePemChain(*pem);
-                    if (!chain.ok()) {
-                        continue;
-                    }
-                    // reasonCode 5: cessationOfOperation (RFC 5280 §5.3.1).
-                    auto revoked = (*acme)->revokeCertificate(chain->front().der(), 5);
-                    if (!revoked.ok() &&
-                        revoked.problem().type != acme::ErrorType::alreadyRevoked) {
-                        relayLogger().warn(
-                            "revocation failed",
-                            {{"order", orderId}, {"detail", revoked.problem().detail}});
-                    } else {
-                        relayLogger().info(
-                            "certificate revoked at the CA",
-                            {{"order", orderId}, {"serial", chain->front().serialHex()}});
-                    }
+    if (inFlight && p.issue.order2Url != p.starOrder2) {
+        if (p.issue.step == IssueStep::downloaded) {
+            // Obtained and never published: it must not outlive the order.
+            LEGATE_TRY(revoke(**acme, orderId, p.issue.pem, "unpublished"));
+        } else {
+            auto order2 = (*acme)->fetchOrder(p.issue.order2Url);
+            if (!order2.ok()) {
+                if (worthRetrying(order2.problem())) {
+                    return order2.problem();
                 }
+            } else if (order2->status == "valid" && p.mode != RelayMode::starRelay &&
+                       order2->certificate) {
+                // Issued after the order ended, before we downloaded it: revoke it.
+                auto chain = (*acme)->downloadCertificate(*order2->certificate);
+                if (!chain.ok()) {
+                    if (worthRetrying(chain.problem())) {
+                        return chain.problem();
+                    }
+                } else {
+                    LEGATE_TRY(revoke(**acme, orderId, chain->pem, "unpublished"));
+                }
+            } else if (order2->status == "processing" && p.mode != RelayMode::starRelay) {
+                // Issuance has started and no ACME request stops it: wait for the
+                // certificate, then revoke it (the order stays ended meanwhile).
+                const auto at = policy_.nextPoll(1, (*acme)->lastRetryAfter(), clock_.now())
+                                    .value_or(clock_.now() + std::chrono::seconds(5));
+                relayLogger().info(
+                    "the ended order's Order2 is being issued: revoking it once "
+                    "issued",
+                    {{"tenant", tenant_}, {"order", orderId}});
+                return relayState_.pollAt(orderId, at);
+            } else if (order2->status != "invalid" && order2->status != "canceled" &&
+                       order2->status != "expired") {
+                LEGATE_TRY(cancel(p.issue.order2Url));
             }
         }
     }
-    return okStatus();
+    if (revokePublished) {
+        auto cert = tenantState_.certificate((*order)->certToken);
+        LEGATE_TRY(cert);
+        if (*cert) {
+            LEGATE_TRY(revoke(**acme, orderId, (*cert)->pem, "current"));
+            LEGATE_TRY(revoke(**acme, orderId, (*cert)->nextPem, "staged"));
+        }
+    }
+    p.ended = true;
+    p.done = true;
+    p.issue = InFlight{};
+    LEGATE_TRY(relayState_.save(orderId, token, p, "ended"));
+    relayLogger().info("upstream side ended", {{"tenant", tenant_},
+                                               {"order", orderId},
+                                               {"termination", std::string(nameOf(*termination))}});
+    return relayState_.unschedule(orderId);
 }
 
 Status TenantRelay::terminate(const std::string& delegationId, WorkerContext& worker) {
     auto orders = tenantState_.ordersOfDelegation(delegationId);
     LEGATE_TRY(orders);
     for (const auto& id : *orders) {
-        LEGATE_TRY(stopOrder(id, worker));
+        auto order = tenantState_.order(id);
+        LEGATE_TRY(order);
+        if (*order && (*order)->status == "canceled") {
+            LEGATE_TRY(stopOrder(id, worker));
+        }
     }
     if (auto* cname = upstream_->cname()) {
         auto delegation = tenantState_.delegation(delegationId);

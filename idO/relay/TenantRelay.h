@@ -10,9 +10,12 @@
 ///    worker thread does one step and returns, so orders in flight do not depend on
 ///    the number of threads.
 ///  * `cancel` (an Order1 the NDC canceled) and `terminate` (a delegation the IdO ended):
-///    STAR relay → POST canceled to Order2; emulation → no more renewals (publication
-///    already answers autoRenewalCanceled); optionally revoke the current certificate;
-///    for a delegation, remove its CNAME records.
+///    endUpstream for each ended Order1, under the order's lock (so it cannot race a
+///    worker issuing for it) — every Order2 recorded for it canceled at the CA, whatever
+///    was obtained and never published revoked, and with the delegation's `termination:
+///    revoke` the published certificates too; for a delegation, remove its CNAME
+///    records.  A worker issuing when the order ends finds out between steps (Issuance)
+///    or when publishing is refused, and runs endUpstream itself.
 ///  * `delegation-created`: install the delegation's CNAME map when the tenant installs
 ///    at creation.
 ///
@@ -84,6 +87,15 @@ private:
     Status apply(const OrderRecord& order, RelayProgress& progress, int64_t token,
                  const StepOutcome& outcome);
     Status stopOrder(const std::string& orderId, WorkerContext& worker);
+    /// Ends the upstream side of the ended Order1 `orderId`, whose lock `token` holds:
+    /// once (RelayProgress::ended), an error (left to retry) on transient CA trouble.
+    Status endUpstream(const std::string& orderId, int64_t token, WorkerContext& worker);
+    /// revokeCert (RFC 8555 §7.6) of the leaf of `pem`, reason cessationOfOperation;
+    /// an error only for trouble worth retrying.
+    Status revoke(upstream::AcmeClient& acme, const std::string& orderId, const std::string& pem,
+                  const char* what);
+    /// The termination option of the order's delegation (or the tenant's default).
+    Result<Termination> terminationOf(const OrderRecord& order);
     Status terminate(const std::string& delegationId, WorkerContext& worker);
     Status delegationCreated(const std::string& delegationId);
 

@@ -13,12 +13,14 @@
 #include <variant>
 
 #include "broker/http/DevelopmentCertificate.h"
+#include "broker/http/EventServer.h"
 #include "broker/http/Server.h"
 #include "broker/log/Logger.h"
 #include "broker/log/Setup.h"
 #include "broker/store/RedisPool.h"
 #include "idO/acme/AccountRoutes.h"
 #include "idO/acme/OrderRoutes.h"
+#include "idO/acme/PublicationListener.h"
 #include "idO/admin/AdminRoutes.h"
 #include "idO/config/ServeConfig.h"
 #include "idO/monitor/AcmeMetrics.h"
@@ -27,6 +29,7 @@
 #include "idO/monitor/StateMetrics.h"
 #include "idO/monitor/UpstreamReadiness.h"
 #include "idO/relay/RelayService.h"
+#include "idO/state/ExpirySweeper.h"
 #include "idO/tenant/EventFeed.h"
 #include "idO/tenant/TenantContext.h"
 #include "profiles/ProfileCatalog.h"
@@ -187,6 +190,7 @@ int serve(const ServeConfig& config) {
     acmeOptions.maxQueued = config.limits.queue;
     acmeOptions.maxBodyBytes = static_cast<size_t>(config.limits.maxBodyBytes);
     acmeOptions.logComponent = "acme";
+    acmeOptions.headerTimeout = std::chrono::milliseconds(config.limits.headerTimeoutMs);
     acmeOptions.observer = acmeMetrics.observer();
     auto acme = http::Server::start(acmeOptions, acmeRouter);
     if (!acme.ok()) {
@@ -205,10 +209,30 @@ int serve(const ServeConfig& config) {
     adminOptions.maxThreads = 4;
     adminOptions.maxBodyBytes = static_cast<size_t>(config.limits.maxBodyBytes);
     adminOptions.logComponent = "admin";
+    adminOptions.headerTimeout = std::chrono::milliseconds(config.limits.headerTimeoutMs);
     auto admin = http::Server::start(adminOptions, adminRouter);
     if (!admin.ok()) {
         (*acme)->stop(std::chrono::seconds(0));
         return fail("admin listener: " + admin.problem().detail);
+    }
+
+    // The publication listener (optional): edges' GETs at nginx speed, event-driven.
+    std::unique_ptr<http::EventServer> publication;
+    if (config.publication) {
+        http::EventServerOptions options;
+        options.host = config.publication->listener.address;
+        options.port = static_cast<uint16_t>(config.publication->listener.port);
+        options.tls = *tls;
+        options.threads = config.publication->threads;
+        options.headerTimeout = std::chrono::milliseconds(config.publication->headerTimeoutMs);
+        options.handshakeTimeout = options.headerTimeout;
+        auto started = http::EventServer::start(options, publicationHandler(services));
+        if (!started.ok()) {
+            (*acme)->stop(std::chrono::seconds(0));
+            (*admin)->stop(std::chrono::seconds(0));
+            return fail("publication listener: " + started.problem().detail);
+        }
+        publication = std::move(*started);
     }
 
     EventFeed feed(services, *url);
@@ -218,14 +242,27 @@ int serve(const ServeConfig& config) {
     if (!relay.ok()) {
         (*acme)->stop(std::chrono::seconds(0));
         (*admin)->stop(std::chrono::seconds(0));
+        if (publication) {
+            publication->stop(std::chrono::seconds(0));
+        }
         feed.stop();
         return fail("relay: " + relay.problem().detail);
     }
 
     relayPool = &(*relay)->pool();
     relayRunning = true;
+
+    // Orders past `expires` (idO/state/ExpirySweeper.h).
+    std::vector<TenantState*> sweptTenants;
+    for (const auto& [name, tenant] : services.tenants()) {
+        sweptTenants.push_back(&tenant->state);
+    }
+    ExpirySweeper sweeper(std::move(sweptTenants),
+                          {.period = std::chrono::milliseconds(config.limits.expirySweepMs)});
+    sweeper.start();
     logger.info("ready", {{"acme_port", (*acme)->port()},
                           {"admin_port", (*admin)->port()},
+                          {"publication_port", publication ? publication->port() : 0},
                           {"base_url", config.acme.baseUrl},
                           {"tenants", config.tenants.size()}});
 
@@ -235,10 +272,17 @@ int serve(const ServeConfig& config) {
     // Both listeners drain at once, so the whole stop takes at most one grace period.
     bool adminDrained = false;
     std::thread adminStop([&] { adminDrained = (*admin)->stop(kStopGrace); });
+    std::thread publicationStop([&] {
+        if (publication) {
+            publication->stop(kStopGrace);
+        }
+    });
     const bool acmeDrained = (*acme)->stop(kStopGrace);
     adminStop.join();
+    publicationStop.join();
     relayRunning = false;
     relayPool = nullptr;
+    sweeper.stop();
     const bool relayStopped = (*relay)->stop(kStopGrace);
     feed.stop();
     logger.info("stopped", {{"drained", acmeDrained && adminDrained}, {"relay", relayStopped}});

@@ -136,6 +136,27 @@ Status ChallengeSolvers::present(const upstream::Authorization& authorization,
     return tlsAlpn01_->selfCheck(identifier);
 }
 
+std::vector<std::string> ChallengeSolvers::dcvIdentifiers(
+    const std::vector<acme::Identifier>& identifiers) const {
+    if (!dns01_ || dns01_->dcv() == nullptr) {
+        return {};
+    }
+    return solvers::dcvIdentifiers(preference_, identifiers);
+}
+
+Status ChallengeSolvers::dcvPreflight(const std::vector<acme::Identifier>& identifiers) const {
+    const auto names = dcvIdentifiers(identifiers);
+    if (names.empty()) {
+        return okStatus();
+    }
+    const auto* dcv = dns01_->dcv();
+    auto checks = DcvChecker(dcv->resolver).check(names, dcv->zone);
+    if (!checks) {
+        return std::move(checks).problem();
+    }
+    return dcvVerdict(*checks);
+}
+
 void ChallengeSolvers::cleanup(const upstream::Authorization& authorization,
                                const upstream::Challenge& challenge, upstream::AcmeClient& client) {
     if (!canSolve(authorization, challenge.type) || challenge.token.empty()) {

@@ -71,6 +71,17 @@ public:
     void cleanup(const upstream::Authorization& authorization, const upstream::Challenge& challenge,
                  upstream::AcmeClient& client);
 
+    /// The identifiers of `identifiers` that the dns-01 solver validates through DCV
+    /// delegation: none without `dcv-delegation`; with it, the DNS names dns-01 will be
+    /// chosen for (every wildcard; the others when dns-01 is the first preference).
+    std::vector<std::string> dcvIdentifiers(const std::vector<acme::Identifier>& identifiers) const;
+
+    /// The DCV preflight, before any order is placed for `identifiers`: every name of
+    /// dcvIdentifiers() must have its `_acme-challenge` CNAME pointing at the validation
+    /// zone (DcvChecker, DcvDelegation.h).  A `dns` Problem (400) with one subproblem per
+    /// name that lacks it; status 503 when the resolver could not be asked.
+    Status dcvPreflight(const std::vector<acme::Identifier>& identifiers) const;
+
     const std::vector<std::string>& preference() const { return preference_; }
     /// The running solvers (nullptr when not configured), e.g. for ports in tests.
     Http01Responder* http01() const { return http01_.get(); }

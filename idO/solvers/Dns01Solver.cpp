@@ -12,6 +12,15 @@ Result<Dns01Solver> Dns01Solver::create(Dns01SolverConfig config) {
     if (!client) {
         return std::move(client).problem();
     }
+    if (config.dcv) {
+        auto zone = normaliseDnsName(config.dcv->zone);
+        if (!zone || !isInZone(*zone, client->zone())) {
+            return acme::Problem::make(acme::ErrorType::serverInternal,
+                                       "dns-01 dcv-delegation zone \"" + config.dcv->zone +
+                                           "\" is not inside the RFC 2136 zone " + client->zone());
+        }
+        config.dcv->zone = *zone;
+    }
     if (config.selfCheckAttempts < 1) {
         config.selfCheckAttempts = 1;
     }
@@ -22,8 +31,19 @@ Result<Dns01Solver> Dns01Solver::create(Dns01SolverConfig config) {
     return Dns01Solver(std::move(config), std::move(c));
 }
 
+Result<std::string> Dns01Solver::challengeName(std::string_view identifier) const {
+    if (!config_.dcv) {
+        return acmeChallengeName(identifier);
+    }
+    auto record = dcvRecord(identifier, config_.dcv->zone);
+    if (!record) {
+        return std::move(record).problem();
+    }
+    return record->target;
+}
+
 Status Dns01Solver::present(std::string_view identifier, std::string_view txtValue) {
-    auto name = acmeChallengeName(identifier);
+    auto name = challengeName(identifier);
     if (!name) {
         return std::move(name).problem();
     }
@@ -32,7 +52,7 @@ Status Dns01Solver::present(std::string_view identifier, std::string_view txtVal
 }
 
 Status Dns01Solver::cleanup(std::string_view identifier, std::string_view txtValue) {
-    auto name = acmeChallengeName(identifier);
+    auto name = challengeName(identifier);
     if (!name) {
         return std::move(name).problem();
     }
@@ -40,7 +60,7 @@ Status Dns01Solver::cleanup(std::string_view identifier, std::string_view txtVal
 }
 
 Status Dns01Solver::selfCheck(std::string_view identifier, std::string_view txtValue) const {
-    auto name = acmeChallengeName(identifier);
+    auto name = challengeName(identifier);
     if (!name) {
         return std::move(name).problem();
     }

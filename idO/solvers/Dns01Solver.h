@@ -13,6 +13,11 @@
 /// both has two challenges live at once: that is why cleanup deletes one rdata, never
 /// the RRset.
 ///
+/// With DCV delegation (`config.dcv`, docs/upstream.md) the record is written at the
+/// target of the name's `_acme-challenge` CNAME instead, `<label>.<validation zone>.`,
+/// derived from the name (DcvDelegation.h) rather than looked up: the relay's preflight
+/// has checked that the CNAME points exactly there before any order was placed.
+///
 /// The self-check asks the authoritative server itself (not a recursive resolver,
 /// whose caches would only add delay): polling is bounded by `selfCheckAttempts`,
 /// and the wait between polls goes through an injectable `sleep`.
@@ -20,10 +25,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "broker/core/Result.h"
+#include "idO/solvers/DcvDelegation.h"
 #include "idO/solvers/Rfc2136Client.h"
 
 namespace legate::ido::solvers {
@@ -37,6 +44,9 @@ struct Dns01SolverConfig {
     int selfCheckAttempts = 20;
     /// Wait between two self-check queries.
     std::chrono::milliseconds selfCheckInterval{std::chrono::milliseconds(250)};
+    /// DCV delegation (idO/solvers/DcvDelegation.h): the TXT records go to
+    /// `<label>.<dcv->zone>` instead of `_acme-challenge.<identifier>`.
+    std::optional<DcvDelegationConfig> dcv;
     /// How to wait; empty means std::this_thread::sleep_for.  Tests inject their own.
     std::function<void(std::chrono::milliseconds)> sleep{};
 };
@@ -57,6 +67,14 @@ public:
 
     /// Polls until `txtValue` is served at the challenge name of `identifier`.
     Status selfCheck(std::string_view identifier, std::string_view txtValue) const;
+
+    /// Where the TXT record of `identifier` is written: `_acme-challenge.<name>.`, or
+    /// with DCV delegation the target of that name's CNAME, `<label>.<zone>.`.
+    Result<std::string> challengeName(std::string_view identifier) const;
+
+    /// The DCV delegation settings, or nullptr when the TXT records go to the names'
+    /// own `_acme-challenge`.
+    const DcvDelegationConfig* dcv() const { return config_.dcv ? &*config_.dcv : nullptr; }
 
     const Rfc2136Client& client() const { return client_; }
 

@@ -149,19 +149,30 @@ std::optional<std::string> quoteTxt(std::string_view text) {
     return out;
 }
 
-ResolverPtr makeResolver(const Rfc2136Config& config, const TsigKey* key) {
-    ResolverPtr resolver(ldns_resolver_new());
-    if (!resolver) {
-        return nullptr;
+/// A resolver for `config.server` (the system's resolvers of /etc/resolv.conf when the
+/// server is empty), asking with RD set only when `recursive`.
+ResolverPtr makeResolver(const Rfc2136Config& config, const TsigKey* key, bool recursive = false) {
+    ResolverPtr resolver;
+    if (config.server.empty()) {
+        ldns_resolver* system = nullptr;
+        if (ldns_resolver_new_frm_file(&system, nullptr) != LDNS_STATUS_OK) {
+            return nullptr;
+        }
+        resolver.reset(system);
+    } else {
+        resolver.reset(ldns_resolver_new());
+        if (!resolver) {
+            return nullptr;
+        }
+        RdfPtr address(ldns_rdf_new_frm_str(
+            isIpv4(config.server) ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA, config.server.c_str()));
+        if (!address ||
+            ldns_resolver_push_nameserver(resolver.get(), address.get()) != LDNS_STATUS_OK) {
+            return nullptr;
+        }
+        ldns_resolver_set_port(resolver.get(), config.port);
     }
-    RdfPtr address(ldns_rdf_new_frm_str(
-        isIpv4(config.server) ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA, config.server.c_str()));
-    if (!address ||
-        ldns_resolver_push_nameserver(resolver.get(), address.get()) != LDNS_STATUS_OK) {
-        return nullptr;
-    }
-    ldns_resolver_set_port(resolver.get(), config.port);
-    ldns_resolver_set_recursive(resolver.get(), false);
+    ldns_resolver_set_recursive(resolver.get(), recursive);
     ldns_resolver_set_dnssec(resolver.get(), false);
     ldns_resolver_set_usevc(resolver.get(), false);
     ldns_resolver_set_fallback(resolver.get(), true);
@@ -189,10 +200,10 @@ ResolverPtr makeResolver(const Rfc2136Config& config, const TsigKey* key) {
 /// it, and with it the RCODE and TSIG error that say why).  Each attempt gets a fresh
 /// resolver: ldns marks a server that timed out as unreachable for the resolver's life.
 ldns_status sendWithRetries(const Rfc2136Config& config, const TsigKey* key, ldns_pkt* query,
-                            PktPtr& answer) {
+                            PktPtr& answer, bool recursive = false) {
     ldns_status status = LDNS_STATUS_ERR;
     for (int attempt = 0; attempt <= std::max(0, config.retries); ++attempt) {
-        ResolverPtr resolver = makeResolver(config, key);
+        ResolverPtr resolver = makeResolver(config, key, recursive);
         if (!resolver) {
             return LDNS_STATUS_MEM_ERR;
         }
@@ -416,6 +427,25 @@ Status Rfc2136Client::sendUpdate(const std::string& name, std::string_view type,
 
 Result<std::vector<std::string>> Rfc2136Client::query(std::string_view name,
                                                       std::string_view type) const {
+    return queryDns(
+        DnsServer{config_.server, config_.port, config_.timeout, config_.retries, false}, name,
+        type);
+}
+
+std::string DnsServer::text() const {
+    if (server.empty()) {
+        return "the system resolver";
+    }
+    return (isIpv6(server) ? "[" + server + "]" : server) + ":" + std::to_string(port);
+}
+
+Result<std::vector<std::string>> queryDns(const DnsServer& dnsServer, std::string_view name,
+                                          std::string_view type) {
+    Rfc2136Config config;
+    config.server = dnsServer.server;
+    config.port = dnsServer.port;
+    config.timeout = dnsServer.timeout;
+    config.retries = dnsServer.retries;
     auto normalised = normaliseDnsName(name);
     if (!normalised) {
         return std::move(normalised).problem();
@@ -430,14 +460,16 @@ Result<std::vector<std::string>> Rfc2136Client::query(std::string_view name,
     if (!owner) {
         return Problem::make(ErrorType::malformed, "invalid DNS name \"" + *normalised + "\"");
     }
-    // ldns_pkt_query_new takes the name rdf; flags 0: RD not set.
-    PktPtr question(ldns_pkt_query_new(ldns_rdf_clone(owner.get()), rrType, LDNS_RR_CLASS_IN, 0));
+    // ldns_pkt_query_new takes the name rdf; RD only for a recursive resolver.
+    PktPtr question(ldns_pkt_query_new(ldns_rdf_clone(owner.get()), rrType, LDNS_RR_CLASS_IN,
+                                       dnsServer.recursive ? LDNS_RD : 0));
     if (!question) {
         return Problem::make(ErrorType::serverInternal, "cannot build the query");
     }
     PktPtr answer;
-    const ldns_status status = sendWithRetries(config_, nullptr, question.get(), answer);
-    const std::string what = "query " + *normalised + " " + typeName + " at " + serverText();
+    const ldns_status status =
+        sendWithRetries(config, nullptr, question.get(), answer, dnsServer.recursive);
+    const std::string what = "query " + *normalised + " " + typeName + " at " + dnsServer.text();
     if (!answer) {
         return Problem::make(ErrorType::dns,
                              what + ": no answer (" + ldns_get_errorstr_by_id(status) + ")");

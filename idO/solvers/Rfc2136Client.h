@@ -54,6 +54,27 @@ struct Rfc2136Config {
     int retries = 2;
 };
 
+/// A DNS server to ask questions (no TSIG): an IP literal and port, or an empty
+/// `server` for the system's resolvers (/etc/resolv.conf).
+struct DnsServer {
+    std::string server;
+    uint16_t port = 53;
+    std::chrono::milliseconds timeout{std::chrono::seconds(3)};
+    int retries = 2;
+    /// Sets RD (a recursive resolver); off to ask an authoritative server directly.
+    bool recursive = false;
+
+    /// "127.0.0.1:53" or "the system resolver" (for messages).
+    std::string text() const;
+};
+
+/// Asks `server` for `type` at `name` and returns the rdata of the answers whose owner
+/// is `name` (TXT as the text, character-strings joined; others in presentation form,
+/// names absolute).  NXDOMAIN or no data is an empty list; no answer or another RCODE
+/// is a `dns` Problem.
+Result<std::vector<std::string>> queryDns(const DnsServer& server, std::string_view name,
+                                          std::string_view type);
+
 class Rfc2136Client {
 public:
     /// Checks the configuration (server literal, zone and key name syntax, known

@@ -32,6 +32,37 @@ void checkListen(const ConfigNode& node, const std::string& listen) {
     }
 }
 
+/// The `dcv-delegation` object of the dns-01 solver; `rfc2136Zone` is the solver's own
+/// zone, which must hold the validation zone (the TXT records are written there).
+DcvDelegationConfig readDcvDelegation(const ConfigNode& node, const std::string& rfc2136Zone) {
+    DcvDelegationConfig c;
+    const auto zone = node.string("zone");
+    if (!zone.empty()) {
+        auto name = normaliseDnsName(zone);
+        if (!name) {
+            node.fail("zone", name.problem().detail);
+        } else if (name->starts_with("*")) {
+            node.fail("zone", "a zone cannot be a wildcard");
+        } else if (!rfc2136Zone.empty() && !isInZone(*name, rfc2136Zone)) {
+            node.fail("zone", "the validation zone \"" + zone + "\" must be the dns-01 zone \"" +
+                                  rfc2136Zone +
+                                  "\" or inside it (the solver writes its TXT records there)");
+        } else {
+            c.zone = *name;
+        }
+    }
+    if (auto resolver = node.optionalObject("resolver")) {
+        c.resolver.server = resolver->string("server");
+        if (!c.resolver.server.empty() && !isIpLiteral(c.resolver.server)) {
+            resolver->fail("server",
+                           "expected an IPv4 or IPv6 address, got \"" + c.resolver.server + "\"");
+        }
+        c.resolver.port = static_cast<uint16_t>(resolver->integer("port", 1, 65535, 53));
+        c.resolver.recursive = resolver->boolean("recursive", true);
+    }
+    return c;
+}
+
 }  // namespace
 
 bool isIpLiteral(const std::string& address) {
@@ -99,6 +130,9 @@ SolverConfig readSolverConfig(const ConfigNode& node) {
             static_cast<int>(dns->integer("self-check-attempts", 1, 1000, o.selfCheckAttempts));
         o.selfCheckInterval = std::chrono::milliseconds(
             dns->integer("self-check-interval-ms", 0, 60000, o.selfCheckInterval.count()));
+        if (auto dcv = dns->optionalObject("dcv-delegation")) {
+            o.dcv = readDcvDelegation(*dcv, o.dns.zone);
+        }
         config.dns01 = std::move(o);
         configured.emplace_back(kDns01);
     }

@@ -7,7 +7,9 @@
 ///       "http-01": {"listen": "0.0.0.0", "port": 80},
 ///       "dns-01": {"server": "192.0.2.53", "port": 53, "zone": "ido.example", "ttl": 60,
 ///                  "tsig": {"name": "k", "algorithm": "hmac-sha256", "secret": "base64"},
-///                  "self-check-attempts": 20, "self-check-interval-ms": 250},
+///                  "self-check-attempts": 20, "self-check-interval-ms": 250,
+///                  "dcv-delegation": {"zone": "dcv.ido.example",           // optional
+///                                     "resolver": {"server": "192.0.2.1", "port": 53}}},
 ///       "tls-alpn-01": {"listen": "0.0.0.0", "port": 443}
 ///     }
 ///
@@ -15,6 +17,12 @@
 /// only, each once; without it the configured ones are preferred in the order
 /// http-01, dns-01, tls-alpn-01.  A preference that leaves a configured solver out
 /// keeps that solver unused (a way to switch one off without deleting its settings).
+///
+/// `dcv-delegation` (docs/upstream.md, "DCV delegation"): the names carry
+/// `_acme-challenge.<name> CNAME <label>.<zone>` and the TXT records go to the
+/// validation zone `zone`, which must be the dns-01 `zone` or inside it.  `resolver`
+/// is what the relay's preflight asks for the CNAMEs (RD set; `"recursive": false` to
+/// ask an authoritative server without it); without it, the system's resolvers.
 
 #include <optional>
 #include <string>

@@ -114,6 +114,7 @@ std::optional<DelegationRecord> DelegationRecord::fromFields(std::string id, con
         d.implicit = ImplicitPolicy{implicit.value("lifetime", int64_t{0})};
     }
     d.profile = get(f, "profile");
+    d.termination = get(f, "termination");
     d.status = get(f, "status");
     d.created = timeFromField(get(f, "created"));
     return d;

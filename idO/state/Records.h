@@ -88,7 +88,10 @@ struct DelegationRecord {
     std::optional<StarPolicy> star;
     std::optional<ImplicitPolicy> implicit;  ///< set when implicit delegation is on
     std::string profile;                     ///< bundled profile it was made from, or ""
-    std::string status;                      ///< "active" or "terminated"
+    /// What ending its orders does upstream: "stop-renewal" or "revoke"; "" = the
+    /// tenant's `upstream.termination` (idO/config/UpstreamConfig.h).
+    std::string termination;
+    std::string status;  ///< "active" or "terminated"
     TimePoint created;
 
     bool active() const { return status == "active"; }

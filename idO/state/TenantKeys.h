@@ -40,10 +40,23 @@ public:
     std::string delegationOrders(std::string_view id) const {
         return part("deleg:" + std::string(id) + ":orders");
     }
+    /// Open (ready or processing) orders, scored by `expires` in seconds: the
+    /// account's and the delegation's (the open-order caps) and the tenant's (the expiry
+    /// sweep).  Lua scripts build the same names from statePrefix() (Scripts.cpp).
+    std::string accountOpenOrders(std::string_view id) const {
+        return part("acct:" + std::string(id) + ":open");
+    }
+    std::string delegationOpenOrders(std::string_view id) const {
+        return part("deleg:" + std::string(id) + ":open");
+    }
+    std::string openOrders() const { return part("open-orders"); }
     std::string order(std::string_view id) const { return part("order:" + std::string(id)); }
     std::string certificate(std::string_view token) const {
         return part("cert:" + std::string(token));
     }
+    /// An issuer chain (the certificates after the end-entity one), stored once per
+    /// tenant and named by publications (`id`: hex of the first 16 bytes of its SHA-256).
+    std::string chain(std::string_view id) const { return part("chain:" + std::string(id)); }
     /// The publication's recent certificates, newest first (TenantState::kHistoryLength).
     std::string certificateHistory(std::string_view token) const {
         return part("cert:" + std::string(token) + ":history");
@@ -66,6 +79,12 @@ public:
     std::string fence() const { return part("fence"); }
     /// The tenant-wide upstream new-order budget (token bucket).
     std::string upstreamBudget() const { return part("budget"); }
+    /// One certificate-count limit of the CA (idO/relay/CertificateLimits.h): a sorted
+    /// set of the certificates counted, scored by when (ms); `what` is
+    /// "domain:<registered domain>" or "set:<sha256 of the identifier set>".
+    std::string certificateLimit(std::string_view what) const {
+        return part("cert-limit:" + std::string(what));
+    }
     /// What the relay learned about the tenant's CA and must not forget over a restart
     /// (a hash: `order-validity` = "refused" once the CA refused notBefore/notAfter).
     std::string upstreamFacts() const { return part("upstream-facts"); }

@@ -1,6 +1,11 @@
 #include "idO/state/TenantState.h"
 
+#include <charconv>
+#include <span>
+#include <utility>
+
 #include "broker/core/Time.h"
+#include "broker/crypto/Digest.h"
 #include "broker/crypto/OpenSsl.h"
 #include "broker/wire/Base64Url.h"
 #include "idO/state/Scripts.h"
@@ -193,7 +198,13 @@ Result<Outcome> TenantState::createDelegation(DelegationRecord& d) {
                 keys_.auditStream(), keys_.relayStream()},
                {d.id, d.ndcId, d.csrTemplate.dump(), jsonText(d.cnameMap),
                 nlohmann::json(d.allowedSuffixes).dump(), jsonText(star), d.profile,
-                timeField(d.created), jsonText(implicit)});
+                timeField(d.created), jsonText(implicit), d.termination});
+}
+
+Result<Outcome> TenantState::setDelegationTermination(const std::string& id,
+                                                      const std::string& termination) {
+    return run(scripts::setDelegationTermination(), {keys_.delegation(id), keys_.auditStream()},
+               {id, termination, now()});
 }
 
 Result<std::optional<DelegationRecord>> TenantState::delegation(const std::string& id) {
@@ -227,16 +238,126 @@ Result<Page> TenantState::delegationsOfNdc(const std::string& ndcId, int64_t off
     return pageOf(pool_, keys_.ndcDelegations(ndcId), offset, limit);
 }
 
-Result<Outcome> TenantState::terminateDelegation(const std::string& id) {
-    return run(scripts::terminateDelegation(),
-               {keys_.delegation(id), keys_.delegationOrders(id), keys_.relayStream(),
-                keys_.auditStream()},
-               {id, now(), keys_.statePrefix(), keys_.eventsChannel()});
+Result<int64_t> TenantState::delegationCount(const std::string& ndcId) {
+    auto reply = store::rejectErrorReply(pool_.command({"ZCARD", keys_.ndcDelegations(ndcId)}));
+    LEGATE_TRY(reply);
+    return reply->asInteger().value_or(0);
+}
+
+Result<std::vector<std::optional<DelegationRecord>>> TenantState::delegations(
+    const std::vector<std::string>& ids) {
+    std::vector<std::optional<DelegationRecord>> out;
+    if (ids.empty()) {
+        return out;
+    }
+    std::vector<std::vector<std::string>> commands;
+    commands.reserve(ids.size());
+    for (const auto& id : ids) {
+        commands.push_back({"HGETALL", keys_.delegation(id)});
+    }
+    auto replies = pool_.pipeline(commands);
+    LEGATE_TRY(replies);
+    for (size_t i = 0; i < ids.size() && i < replies->size(); ++i) {
+        if ((*replies)[i].isError()) {
+            return unexpected("HGETALL of a delegation", (*replies)[i]);
+        }
+        out.push_back(DelegationRecord::fromFields(ids[i], fieldsOf((*replies)[i])));
+    }
+    return out;
+}
+
+Result<Outcome> TenantState::terminateDelegation(const std::string& id, int64_t chunk) {
+    // 1. Terminated at once: no order starts under it from here on.
+    auto marked = run(scripts::markDelegationTerminated(),
+                      {keys_.delegation(id), keys_.auditStream()}, {id, now()});
+    LEGATE_TRY(marked);
+    if (marked->reason == "not-found") {
+        return marked;
+    }
+    if (marked->reason == "already") {
+        // A termination whose orders were not all ended (a crash midway) is completed
+        // by the next call; one that finished is "already".
+        auto f = hash(keys_.delegation(id));
+        LEGATE_TRY(f);
+        if (!f->contains("pending_orders")) {
+            return marked;
+        }
+    }
+    // 2. Its orders, `chunk` per script, so no single script holds Redis for long.
+    int64_t canceled = 0;
+    while (true) {
+        auto step =
+            run(scripts::terminateOrders(),
+                {keys_.delegation(id), keys_.delegationOrders(id), keys_.relayStream(),
+                 keys_.auditStream()},
+                {id, now(), keys_.statePrefix(), keys_.eventsChannel(), std::to_string(chunk)});
+        LEGATE_TRY(step);
+        int64_t n = 0;
+        std::from_chars(step->detail.data(), step->detail.data() + step->detail.size(), n);
+        canceled += n;
+        if (step->reason == "done") {
+            return Outcome{"ok", std::to_string(canceled)};
+        }
+        if (step->reason != "more") {
+            return step;
+        }
+    }
+}
+
+Result<Page> TenantState::ordersOfDelegationPage(const std::string& id, uint64_t cursor,
+                                                 int64_t limit) {
+    auto reply = store::rejectErrorReply(
+        pool_.command({"SSCAN", keys_.delegationOrders(id), std::to_string(cursor), "COUNT",
+                       std::to_string(limit)}));
+    LEGATE_TRY(reply);
+    const auto& e = reply->elements();
+    if (e.size() != 2) {
+        return unexpected("SSCAN", *reply);
+    }
+    Page page;
+    for (const auto& member : e[1].elements()) {
+        page.ids.push_back(member.text());
+    }
+    uint64_t next = 0;
+    const auto text = e[0].text();
+    std::from_chars(text.data(), text.data() + text.size(), next);
+    if (next != 0) {
+        page.next = static_cast<int64_t>(next);
+    }
+    return page;
+}
+
+Result<OpenOrderCounts> TenantState::openOrders(const std::string& accountId,
+                                                const std::string& delegationId) {
+    OpenOrderCounts counts;
+    for (auto [key, out] : {std::pair{keys_.accountOpenOrders(accountId), &counts.account},
+                            std::pair{keys_.delegationOpenOrders(delegationId), &counts.delegation},
+                            std::pair{keys_.openOrders(), &counts.tenant}}) {
+        auto reply = store::rejectErrorReply(pool_.command({"ZCARD", key}));
+        LEGATE_TRY(reply);
+        *out = reply->asInteger().value_or(0);
+    }
+    return counts;
+}
+
+Result<SweepResult> TenantState::sweepExpiredOrders(int64_t batch) {
+    auto reply = store::rejectErrorReply(scripts::sweepExpiredOrders().run(
+        pool_, {keys_.openOrders(), keys_.auditStream()}, {now(), std::to_string(batch)}));
+    LEGATE_TRY(reply);
+    const auto& e = reply->elements();
+    if (e.size() != 3) {
+        return unexpected("the expiry sweep", *reply);
+    }
+    SweepResult r;
+    const auto n = e[1].text();
+    std::from_chars(n.data(), n.data() + n.size(), r.expired);
+    r.more = e[2].text() == "1";
+    return r;
 }
 
 // ---- orders ----
 
-Result<Outcome> TenantState::createOrder(OrderRecord& o) {
+Result<Outcome> TenantState::createOrder(OrderRecord& o, const OpenOrderLimits& limits) {
     o.id = newId();
     o.certToken = newId();
     o.created = clock_.now();
@@ -258,11 +379,14 @@ Result<Outcome> TenantState::createOrder(OrderRecord& o) {
         run(scripts::createOrder(),
             {keys_.order(o.id), keys_.accountOrders(o.accountId),
              keys_.delegationOrders(o.delegationId), keys_.delegation(o.delegationId),
-             keys_.account(o.accountId), keys_.certificate(o.certToken), keys_.auditStream()},
+             keys_.account(o.accountId), keys_.certificate(o.certToken), keys_.auditStream(),
+             keys_.accountOpenOrders(o.accountId), keys_.delegationOpenOrders(o.delegationId),
+             keys_.openOrders()},
             {o.id, o.accountId, o.delegationId, ids.dump(), jsonText(o.autoRenewal),
              o.allowCertificateGet ? "1" : "0", optionalTime(o.notBefore), optionalTime(o.notAfter),
              timeField(o.expires), timeField(o.created), o.certToken, o.star() ? "1" : "0", endDate,
-             o.implicit ? "1" : "0"});
+             o.implicit ? "1" : "0", std::to_string(limits.perAccount),
+             std::to_string(limits.perDelegation), keys_.statePrefix()});
     LEGATE_TRY(outcome);
     if (outcome->reason == "exists") {
         return Outcome{"ok", ""};  // our own first attempt, seen on a retry
@@ -318,10 +442,60 @@ Result<Outcome> TenantState::failOrder(const std::string& id, const Problem& pro
 
 // ---- certificates ----
 
+namespace {
+
+/// The end-entity certificate of a PEM chain (through its END line and line break) and
+/// the rest, the issuer chain; the rest is empty for a single certificate.
+std::pair<std::string, std::string> splitChain(const std::string& pem) {
+    constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+    auto at = pem.find(kEnd);
+    if (at == std::string::npos) {
+        return {pem, ""};
+    }
+    at += kEnd.size();
+    while (at < pem.size() && (pem[at] == '\r' || pem[at] == '\n')) {
+        ++at;
+    }
+    return {pem.substr(0, at), pem.substr(at)};
+}
+
+}  // namespace
+
 Result<std::optional<CertificateRecord>> TenantState::certificate(const std::string& token) {
     auto f = hash(keys_.certificate(token));
     LEGATE_TRY(f);
-    return CertificateRecord::fromFields(token, *f);
+    auto record = CertificateRecord::fromFields(token, *f);
+    if (!record) {
+        return record;
+    }
+    // The issuer chains, stored once per tenant (publishCertificate): appended to the
+    // end-entity certificates, so every reader sees the whole chain.
+    const auto chain = f->find("chain");
+    const auto nextChain = f->find("next_chain");
+    const bool hasChain = chain != f->end() && !chain->second.empty();
+    const bool hasNext = nextChain != f->end() && !nextChain->second.empty();
+    if (!hasChain && !hasNext) {
+        return record;
+    }
+    auto chains =
+        store::rejectErrorReply(pool_.command({"MGET", keys_.chain(hasChain ? chain->second : ""),
+                                               keys_.chain(hasNext ? nextChain->second : "")}));
+    LEGATE_TRY(chains);
+    const auto& texts = chains->elements();
+    auto append = [&](bool wanted, size_t index, std::string& pem) -> Status {
+        if (!wanted) {
+            return okStatus();
+        }
+        if (texts.size() <= index || !texts[index].isString()) {
+            return Problem::make(ErrorType::serverInternal,
+                                 "the issuer chain of publication " + token + " is missing");
+        }
+        pem += texts[index].text();
+        return okStatus();
+    };
+    LEGATE_TRY(append(hasChain, 0, record->pem));
+    LEGATE_TRY(append(hasNext, 1, record->nextPem));
+    return record;
 }
 
 Result<Outcome> TenantState::publishCertificate(const std::string& token, const std::string& pem,
@@ -334,12 +508,22 @@ Result<Outcome> TenantState::publishCertificate(const std::string& token, const 
         return Outcome{"not-found", ""};
     }
     const std::string orderId = (*c)->orderId;
-    return run(scripts::publishCertificate(),
-               {keys_.certificate(token), keys_.order(orderId), keys_.auditStream(),
-                keys_.certificateHistory(token)},
-               {token, pem, timeField(notBefore), timeField(notAfter),
-                optionalTime(nextPublication), now(), keys_.eventsChannel(), orderId,
-                optionalTime(from), std::to_string(kHistoryLength)});
+    auto [endEntity, issuers] = splitChain(pem);
+    std::string chainId;
+    // Relative to the injected clock (Redis expires by its own): a week after notAfter.
+    const auto chainLifetime = std::chrono::duration_cast<Seconds>(
+        std::max(notAfter, clock_.now()) + kChainGrace - clock_.now());
+    if (!issuers.empty()) {
+        const auto digest = crypto::sha256(issuers);
+        chainId = crypto::toHex(std::span(digest).first(16));
+    }
+    return run(
+        scripts::publishCertificate(),
+        {keys_.certificate(token), keys_.order(orderId), keys_.auditStream(),
+         keys_.certificateHistory(token), keys_.chain(chainId)},
+        {token, endEntity, timeField(notBefore), timeField(notAfter), optionalTime(nextPublication),
+         now(), keys_.eventsChannel(), orderId, optionalTime(from), std::to_string(kHistoryLength),
+         chainId, issuers, std::to_string(chainLifetime.count())});
 }
 
 Result<std::vector<CertificateWindow>> TenantState::certificateHistory(const std::string& token) {

@@ -33,6 +33,26 @@ struct Page {
     std::optional<int64_t> next;
 };
 
+/// Caps on open (ready or processing) orders, checked atomically with the order's
+/// creation (docs/state.md, "Open-order caps").  The defaults cap nothing: newOrder
+/// passes the tenant's configured caps (TenantConfig::limits).
+struct OpenOrderLimits {
+    static constexpr int64_t kUnlimited = 1'000'000'000'000;
+    int64_t perAccount = kUnlimited;
+    int64_t perDelegation = kUnlimited;
+};
+
+struct OpenOrderCounts {
+    int64_t account = 0;
+    int64_t delegation = 0;
+    int64_t tenant = 0;  ///< in the expiry sweep's index (processing ones past expires left it)
+};
+
+struct SweepResult {
+    int64_t expired = 0;  ///< ready orders made invalid
+    bool more = false;    ///< the batch was full: more may be due
+};
+
 /// `bytes` from the OS CSPRNG as base64url, never starting with '-'.
 std::string newToken(size_t bytes);
 /// A fresh 128-bit base64url identifier (unguessable in URLs), never starting with '-'.
@@ -73,20 +93,45 @@ public:
     /// Assigns id and created; reasons: no-ndc.
     Result<Outcome> createDelegation(DelegationRecord& delegation);
     Result<std::optional<DelegationRecord>> delegation(const std::string& id);
+    /// One page of the NDC's delegation ids, oldest first (`offset` into the index).
     Result<Page> delegationsOfNdc(const std::string& ndcId, int64_t offset, int64_t limit);
-    /// Ends it: live orders canceled, publications canceled, a relay job queued.
+    /// How many delegations the NDC has (terminated ones included).
+    Result<int64_t> delegationCount(const std::string& ndcId);
+    /// The delegations of `ids` in one pipelined round trip, in order (nullopt: gone).
+    Result<std::vector<std::optional<DelegationRecord>>> delegations(
+        const std::vector<std::string>& ids);
+    /// Ends it: marked terminated first (no new order starts), then its live orders and
+    /// publications canceled `chunk` orders per script (each script short, resumable: a
+    /// call after a crash midway completes the work), then a relay job queued.
     /// Reasons: not-found, already.  detail of ok: number of orders canceled.
-    Result<Outcome> terminateDelegation(const std::string& id);
+    static constexpr int64_t kTerminateChunk = 100;
+    Result<Outcome> terminateDelegation(const std::string& id, int64_t chunk = kTerminateChunk);
+    /// Sets (or, with "", clears) the delegation's `termination` option while it is
+    /// active.  Reasons: not-found, already (terminated).
+    Result<Outcome> setDelegationTermination(const std::string& id, const std::string& termination);
 
     // ---- orders ----
-    /// Assigns id, certToken and created; reasons: account-not-valid, unknown-delegation.
-    Result<Outcome> createOrder(OrderRecord& order);
+    /// Assigns id, certToken and created; reasons: account-not-valid, unknown-delegation,
+    /// limit (detail: "account <retry-after seconds>" or "delegation <seconds>": that
+    /// many open orders already, nothing stored).
+    Result<Outcome> createOrder(OrderRecord& order, const OpenOrderLimits& limits = {});
     Result<std::optional<OrderRecord>> order(const std::string& id);
     Result<Page> ordersOfAccount(const std::string& accountId, int64_t offset, int64_t limit);
     Result<std::vector<std::string>> ordersOfDelegation(const std::string& delegationId);
-    /// ready -> processing with the CSR stored and a relay job queued; reason not-ready.
+    /// One page of the delegation's orders (SSCAN: `cursor` 0 starts, about `limit` ids,
+    /// in no particular order; next is absent on the last page).
+    Result<Page> ordersOfDelegationPage(const std::string& delegationId, uint64_t cursor,
+                                        int64_t limit);
+    /// How many open orders count against the caps right now.
+    Result<OpenOrderCounts> openOrders(const std::string& accountId,
+                                       const std::string& delegationId);
+    /// One bounded step of the expiry sweep: at most `batch` due orders; ready ones
+    /// become invalid (RFC 8555 section 7.1.6) and free their open-order slots.
+    Result<SweepResult> sweepExpiredOrders(int64_t batch = 100);
+    /// ready -> processing with the CSR stored and a relay job queued; reasons not-ready,
+    /// expired (a ready order past `expires`: made invalid instead).
     Result<Outcome> acceptFinalize(const std::string& id, const std::string& csrBase64Url);
-    /// ready -> invalid with the problem in `error`; reason not-ready.
+    /// ready -> invalid with the problem in `error`; reasons not-ready, expired.
     Result<Outcome> rejectFinalize(const std::string& id, const acme::Problem& problem);
     /// STAR valid -> canceled, publication canceled, relay job; reason invalid-state.
     Result<Outcome> cancelOrder(const std::string& id);
@@ -97,8 +142,9 @@ public:
     Result<std::optional<CertificateRecord>> certificate(const std::string& token);
     /// Stores a chain for the order's publication and makes the order valid.  With a
     /// `from` still ahead (a STAR successor obtained early) the chain is staged and
-    /// served from that second on; the first chain is always served at once.
-    /// Reasons: not-found, canceled, invalid-state.
+    /// served from that second on; the first chain is always served at once.  The
+    /// issuer part of `pem` is stored once per tenant (`chain:<id>`); certificate()
+    /// puts the whole chain back together.  Reasons: not-found, canceled, invalid-state.
     Result<Outcome> publishCertificate(const std::string& token, const std::string& pem,
                                        TimePoint notBefore, TimePoint notAfter,
                                        std::optional<TimePoint> nextPublication,
@@ -106,6 +152,8 @@ public:
     /// The publication's most recent certificates (at most kHistoryLength), newest first.
     Result<std::vector<CertificateWindow>> certificateHistory(const std::string& token);
     static constexpr int64_t kHistoryLength = 8;
+    /// How long an issuer chain (`chain:<id>`) outlives the last certificate naming it.
+    static constexpr std::chrono::hours kChainGrace{24 * 7};
     /// processing -> valid with Order1 pointing at the CA's certificate URL (STAR relay).
     /// Reason: invalid-state.
     Result<Outcome> relayValid(const std::string& orderId, const std::string& upstreamUrl);

@@ -2,8 +2,12 @@
 
 namespace legate::ido {
 
-AcmeUrls::AcmeUrls(std::string base, std::string tenant)
-    : base_(std::move(base)), root_(base_ + "/acme/" + tenant) {}
+AcmeUrls::AcmeUrls(std::string base, std::string tenant, std::string publicationBase,
+                   bool nonceOnPublication)
+    : base_(std::move(base)),
+      root_(base_ + "/acme/" + tenant),
+      publicationRoot_(publicationBase.empty() ? "" : publicationBase + "/acme/" + tenant),
+      nonceRoot_(nonceOnPublication ? publicationRoot_ : "") {}
 
 std::string AcmeUrls::idAfter(std::string_view url, const std::string& prefix) const {
     if (!url.starts_with(prefix)) {

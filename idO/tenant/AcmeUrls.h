@@ -26,15 +26,21 @@ namespace legate::ido {
 
 class AcmeUrls {
 public:
-    /// `base` is the configured public base URL without trailing slash.
-    AcmeUrls(std::string base, std::string tenant);
+    /// `base` is the configured public base URL without trailing slash;
+    /// `publicationBase` the publication listener's, or "" when there is none;
+    /// `nonceOnPublication`: that listener hands out the nonces (`publication.new-nonce`).
+    AcmeUrls(std::string base, std::string tenant, std::string publicationBase = "",
+             bool nonceOnPublication = false);
 
     const std::string& base() const { return base_; }
     /// "<base>/acme/<tenant>"
     const std::string& root() const { return root_; }
 
     std::string directory() const { return root_ + "/directory"; }
-    std::string newNonce() const { return root_ + "/new-nonce"; }
+    /// What the directory advertises as newNonce.
+    std::string newNonce() const {
+        return (nonceRoot_.empty() ? root_ : nonceRoot_) + "/new-nonce";
+    }
     std::string newAccount() const { return root_ + "/new-account"; }
     std::string newOrder() const { return root_ + "/new-order"; }
     std::string keyChange() const { return root_ + "/key-change"; }
@@ -56,6 +62,15 @@ public:
     std::string certificate(std::string_view token) const {
         return root_ + "/cert/" + std::string(token);
     }
+    /// The certificate URL an order hands out: on the publication listener when there is
+    /// one and the order negotiated unauthenticated GET (edges fetch it there), else
+    /// certificate().
+    std::string publishedCertificate(std::string_view token, bool allowGet) const {
+        if (allowGet && !publicationRoot_.empty()) {
+            return publicationRoot_ + "/cert/" + std::string(token);
+        }
+        return certificate(token);
+    }
 
     /// The account id in an account URL (`kid`), or "" when `url` is not one of ours.
     std::string accountIdFromUrl(std::string_view url) const;
@@ -70,6 +85,8 @@ private:
     std::string idAfter(std::string_view url, const std::string& prefix) const;
     std::string base_;
     std::string root_;
+    std::string publicationRoot_;  // "" without a publication listener
+    std::string nonceRoot_;        // publicationRoot_ when it hands out nonces, else ""
 };
 
 }  // namespace legate::ido

@@ -34,7 +34,9 @@ TenantContext::TenantContext(const ServeConfig& serveConfig, const TenantConfig&
       config(tenant),
       state(pool, keysFor(tenant.name), clock),
       nonces(makeNonces(pool, state.keys(), serveConfig)),
-      urls(serveConfig.acme.baseUrl, tenant.name) {}
+      urls(serveConfig.acme.baseUrl, tenant.name,
+           serveConfig.publication ? serveConfig.publication->baseUrl : "",
+           serveConfig.publication && serveConfig.publication->newNonce) {}
 
 std::optional<crypto::PublicKey> TenantContext::upstreamAccountKey() const {
     if (!config.upstream) {

@@ -9,7 +9,8 @@ LEGATE_BUILD_PACKAGES=(
     clang libclang-rt-14-dev             # sanitizer runtimes and libFuzzer
     ccache mold                          # compile cache shared by every clone; fast linker
     libssl-dev libpoco-dev nlohmann-json3-dev libcurl4-openssl-dev libhiredis-dev
-    libldns-dev libgtest-dev libgmock-dev libbenchmark-dev
+    libldns-dev libpsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+    libh2o-evloop-dev                    # the event-driven publication listener (docs/benchmarks.md)
 )
 LEGATE_PEER_PACKAGES=(
     redis-server pebble bind9 bind9-dnsutils nginx openssl curl python3-acme wrk
@@ -52,7 +53,8 @@ legate_ccache_env() {
 }
 
 # configure_and_build DIR [cmake args...]: an incremental Ninja build in DIR, through
-# ccache and the mold linker when they are installed.
+# ccache and the mold linker when they are installed.  LEGATE_BUILD_TARGETS (space
+# separated) builds only those targets (the benchmark scripts).
 configure_and_build() {
     local dir=$1
     shift
@@ -64,5 +66,6 @@ configure_and_build() {
     command -v ld.mold >/dev/null && extra+=(-DLEGATE_LINKER=mold)
     cmake -S "$LEGATE_ROOT" -B "$dir" -G Ninja "${extra[@]}" "$@" >"$dir.configure.log" 2>&1 ||
         { cat "$dir.configure.log"; return 1; }
-    ninja -C "$dir"
+    # shellcheck disable=SC2086 # a list of target names
+    ninja -C "$dir" ${LEGATE_BUILD_TARGETS:-}
 }

@@ -6,7 +6,7 @@
 # The functions read the demo's globals (set in scripts/demo.sh):
 #   DEMO_DIR, DEMO_ZONE, DEMO_NAME, DEMO_TENANT, DEMO_LIFETIME, DEMO_SLOT, and the ports
 #   PORT_REDIS PORT_DNS PORT_PEBBLE PORT_PEBBLE_MGMT PORT_PEBBLE_TLSALPN PORT_HTTP01
-#   PORT_ACME PORT_ADMIN PORT_EDGE.
+#   PORT_ACME PORT_ADMIN PORT_PUBLICATION PORT_EDGE.
 
 # shellcheck shell=bash
 
@@ -107,6 +107,8 @@ demo_write_ido_config() {
     jq -n \
         --argjson acme_port "$PORT_ACME" --argjson admin_port "$PORT_ADMIN" \
         --arg base "https://127.0.0.1:$PORT_ACME" \
+        --argjson publication_port "$PORT_PUBLICATION" \
+        --arg publication_base "https://127.0.0.1:$PORT_PUBLICATION" \
         --arg tls_dir "$dir/tls" --arg ca_file "$dir/tls/ca.pem" \
         --arg token_file "$dir/admin.token" \
         --arg redis "redis://127.0.0.1:$PORT_REDIS/0" \
@@ -117,6 +119,8 @@ demo_write_ido_config() {
                  tls: {development: {dir: $tls_dir, names: ["localhost", "127.0.0.1"],
                                      "ca-file": $ca_file}}},
           admin: {listen: "127.0.0.1", port: $admin_port, "token-file": $token_file},
+          publication: {listen: "127.0.0.1", port: $publication_port,
+                        "base-url": $publication_base, "new-nonce": true},
           redis: {url: $redis},
           log: {level: "information", file: $log},
           tenants: [{name: $tenant,

@@ -4,7 +4,12 @@
 // nginx serving the same chain from a file, in the same run: the ratio goes to
 // docs/benchmarks.md.
 //
-// usage: publication_bench_server OUTDIR   (writes OUTDIR/url, OUTDIR/chain.pem, OUTDIR/ca.pem)
+// Two listeners serve it: the ACME listener (Poco, thread per connection; OUTDIR/url) and
+// the event-driven publication listener (h2o, two loops; OUTDIR/event-url), both with
+// the same development certificate (P-256).
+//
+// usage: publication_bench_server OUTDIR
+//        (writes OUTDIR/url, OUTDIR/event-url, OUTDIR/chain.pem, OUTDIR/ca.pem)
 
 #include <fstream>
 #include <iostream>
@@ -12,7 +17,9 @@
 
 #include "broker/core/Time.h"
 #include "broker/crypto/CertificateBuilder.h"
+#include "broker/http/EventServer.h"
 #include "broker/wire/Base64Url.h"
+#include "idO/acme/PublicationListener.h"
 #include "idO/tenant/EventFeed.h"
 #include "profiles/CsrBuilder.h"
 #include "profiles/TemplateParser.h"
@@ -82,6 +89,16 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    http::EventServerOptions eventOptions;
+    eventOptions.tls = env.tlsFiles();
+    eventOptions.threads = 2;
+    auto events = http::EventServer::start(eventOptions, publicationHandler(env.services()));
+    if (!events.ok()) {
+        std::cerr << "publication listener: " << events.problem().detail << "\n";
+        return 1;
+    }
+    const std::string path = "/acme/" + env.defaultTenant() + "/cert/" + record.certToken;
+    std::ofstream(out / "event-url") << (*events)->baseUrl() << path << "\n";
     std::ofstream(out / "url") << ndc.urls().certificate(record.certToken) << "\n";
     std::ofstream(out / "chain.pem") << chain;
     std::filesystem::copy_file(env.caFile(), out / "ca.pem",
@@ -90,6 +107,7 @@ int main(int argc, char** argv) {
 
     int signal = 0;
     sigwait(&signals, &signal);
+    (*events)->stop(std::chrono::seconds(1));
     feed.stop();
     return 0;
 }

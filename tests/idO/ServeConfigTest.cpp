@@ -69,6 +69,46 @@ TEST(ServeConfig, ReportsEveryBadFieldWithItsPath) {
     EXPECT_EQ(problems.size(), 8u) << ::testing::PrintToString(problems);
 }
 
+TEST(ServeConfig, CapsHaveDefaultsTenantsOverrideThemAndBadOnesAreNamedByPath) {
+    auto doc = minimal();
+    doc["tenants"].push_back({{"name", "big"}, {"limits", {{"open-orders-per-delegation", 50}}}});
+    auto result = parseServeConfig(doc, "/etc/legate");
+    ASSERT_TRUE(std::holds_alternative<ServeConfig>(result));
+    const auto& c = std::get<ServeConfig>(result);
+    EXPECT_EQ(c.limits.openOrdersPerAccount, 100);
+    EXPECT_EQ(c.limits.openOrdersPerDelegation, 10);
+    EXPECT_EQ(c.limits.expirySweepMs, 60000);
+    EXPECT_EQ(c.limits.headerTimeoutMs, 10000);
+    EXPECT_EQ(c.tenant("example")->limits.openOrdersPerAccount, 100);
+    EXPECT_EQ(c.tenant("example")->limits.openOrdersPerDelegation, 10);
+    EXPECT_EQ(c.tenant("big")->limits.openOrdersPerAccount, 100);
+    EXPECT_EQ(c.tenant("big")->limits.openOrdersPerDelegation, 50);
+
+    // The process-wide values are every tenant's defaults.
+    doc["limits"] = {{"open-orders-per-account", 7}};
+    const auto parsed = parseServeConfig(doc, "/etc/legate");
+    ASSERT_TRUE(std::holds_alternative<ServeConfig>(parsed));
+    const auto& d = std::get<ServeConfig>(parsed);
+    EXPECT_EQ(d.tenant("example")->limits.openOrdersPerAccount, 7);
+    EXPECT_EQ(d.tenant("big")->limits.openOrdersPerAccount, 7);
+
+    doc["limits"] = {{"open-orders-per-account", 0},
+                     {"open-orders-per-delegation", 10001},
+                     {"expiry-sweep-ms", "soon"},
+                     {"header-timeout-ms", 5}};
+    doc["tenants"][1]["limits"] = {{"open-orders-per-account", -1}, {"open-orders", 3}};
+    const auto problems = problemsOf(doc);
+    EXPECT_TRUE(mentions(problems, "/limits/open-orders-per-account: expected an integer from 1"));
+    EXPECT_TRUE(
+        mentions(problems, "/limits/open-orders-per-delegation: expected an integer from 1"));
+    EXPECT_TRUE(mentions(problems, "/limits/expiry-sweep-ms: expected an integer"));
+    EXPECT_TRUE(mentions(problems, "/limits/header-timeout-ms: expected an integer from 100"));
+    EXPECT_TRUE(mentions(problems,
+                         "/tenants/1/limits/open-orders-per-account: expected an integer from 1"));
+    EXPECT_TRUE(mentions(problems, "/tenants/1/limits/open-orders: unknown member"));
+    EXPECT_EQ(problems.size(), 6u) << ::testing::PrintToString(problems);
+}
+
 TEST(ServeConfig, ImplicitDelegationIsOffUnlessTheTenantOptsIn) {
     auto doc = minimal();
     doc["tenants"].push_back({{"name", "open"}, {"implicit-delegation", true}});
@@ -83,6 +123,37 @@ TEST(ServeConfig, ImplicitDelegationIsOffUnlessTheTenantOptsIn) {
     const auto problems = problemsOf(doc);
     EXPECT_TRUE(mentions(problems, "/tenants/1/implicit-delegation:"))
         << ::testing::PrintToString(problems);
+}
+
+TEST(ServeConfig, ThePublicationListenerIsOptionalAndCheckedWithPaths) {
+    EXPECT_FALSE(std::get<ServeConfig>(parseServeConfig(minimal(), "/etc/legate")).publication);
+
+    auto doc = minimal();
+    doc["publication"] = {{"port", 8445}, {"base-url", "https://edge-pub.example"}};
+    auto result = parseServeConfig(doc, "/etc/legate");
+    ASSERT_TRUE(std::holds_alternative<ServeConfig>(result))
+        << std::get<ConfigErrors>(result).problems[0];
+    const auto& p = std::get<ServeConfig>(result).publication;
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->listener.port, 8445);
+    EXPECT_EQ(p->baseUrl, "https://edge-pub.example");
+    EXPECT_EQ(p->threads, 2);
+    EXPECT_EQ(p->headerTimeoutMs, 10000);
+    EXPECT_FALSE(p->newNonce);
+    doc["publication"]["new-nonce"] = true;
+    EXPECT_TRUE(std::get<ServeConfig>(parseServeConfig(doc, "/etc/legate")).publication->newNonce);
+
+    doc["publication"] = {{"port", 8443},       {"base-url", "http://edge-pub.example/"},
+                          {"threads", 0},       {"header-timeout-ms", 5},
+                          {"new-nonce", "yes"}, {"backlog", 1}};
+    const auto problems = problemsOf(doc);
+    EXPECT_TRUE(mentions(problems, "/publication/base-url: expected an https:// URL"));
+    EXPECT_TRUE(mentions(problems, "/publication/threads: expected an integer from 1 to 64"));
+    EXPECT_TRUE(mentions(problems, "/publication/header-timeout-ms: expected an integer"));
+    EXPECT_TRUE(mentions(problems, "/publication/port: the publication listener must have"));
+    EXPECT_TRUE(mentions(problems, "/publication/new-nonce: expected"));
+    EXPECT_TRUE(mentions(problems, "/publication/backlog: unknown member"));
+    EXPECT_EQ(problems.size(), 6u) << ::testing::PrintToString(problems);
 }
 
 TEST(ServeConfig, MissingSectionsAndConflicts) {
@@ -141,7 +212,8 @@ TEST(ServeConfig, ReadsATenantUpstreamAndTheRelay) {
     EXPECT_EQ(up.renewal.perTick, 5);
     EXPECT_EQ(up.renewal.paddingPercent, 50);
     EXPECT_TRUE(up.budget.enabled());
-    EXPECT_FALSE(up.revokeOnTermination);
+    EXPECT_EQ(up.termination, Termination::stopRenewal) << "the default";
+    EXPECT_FALSE(up.budget.certificateLimits()) << "off unless configured";
     ASSERT_TRUE(up.solvers.http01.has_value());
     EXPECT_EQ(c.relay.workers, 2);
     EXPECT_EQ(c.relay.claimIdleMs, 5000);
@@ -164,6 +236,52 @@ TEST(ServeConfig, ReportsBadUpstreamFieldsWithTheirPaths) {
     EXPECT_TRUE(mentions(problems, "/tenants/0/upstream/renewal/padding-percent: expected an"));
     EXPECT_TRUE(mentions(problems, "/tenants/0/upstream/colour: unknown member"));
     EXPECT_TRUE(mentions(problems, "/relay/workers: expected an integer from 0 to 256"));
+}
+
+TEST(ServeConfig, ReadsTerminationAndTheCertificateLimits) {
+    auto doc = minimal();
+    doc["tenants"][0]["upstream"] = {
+        {"directory", "https://ca.example/dir"},
+        {"roots", "roots.pem"},
+        {"account-key", "/var/lib/legate/upstream.pem"},
+        {"solvers", {{"http-01", {{"listen", "0.0.0.0"}, {"port", 80}}}}},
+        {"termination", "revoke"},
+        {"budget",
+         {{"certificates-per-domain", {{"limit", 50}}},
+          {"duplicate-certificates", {{"limit", 5}, {"period", 86400}}}}}};
+    auto result = parseServeConfig(doc, "/etc/legate");
+    ASSERT_TRUE(std::holds_alternative<ServeConfig>(result))
+        << ::testing::PrintToString(std::get<ConfigErrors>(result).problems);
+    const auto& up = *std::get<ServeConfig>(result).tenant("example")->upstream;
+    EXPECT_EQ(up.termination, Termination::revoke);
+    EXPECT_EQ(up.budget.certificatesPerDomain, 50);
+    EXPECT_EQ(up.budget.perDomainPeriodSeconds, 7 * 86400) << "Let's Encrypt's window";
+    EXPECT_EQ(up.budget.duplicateCertificates, 5);
+    EXPECT_EQ(up.budget.duplicatePeriodSeconds, 86400);
+    EXPECT_FALSE(up.budget.enabled()) << "the order budget stays off: separate limits";
+}
+
+TEST(ServeConfig, RefusesRevokeOnTerminationAndBadTerminationWithTheirPaths) {
+    auto doc = minimal();
+    doc["tenants"][0]["upstream"] = {{"directory", "https://ca.example/dir"},
+                                     {"roots", "roots.pem"},
+                                     {"account-key", "k.pem"},
+                                     {"solvers", {{"http-01", {{"port", 80}}}}},
+                                     {"revoke-on-termination", true},
+                                     {"termination", "sometimes"},
+                                     {"budget",
+                                      {{"certificates-per-domain", {{"limit", 0}}},
+                                       {"duplicate-certificates", nlohmann::json::object()}}}};
+    const auto problems = problemsOf(doc);
+    EXPECT_TRUE(mentions(problems,
+                         "/tenants/0/upstream/revoke-on-termination: replaced by "
+                         "\"termination\": \"revoke\""));
+    EXPECT_TRUE(mentions(problems,
+                         "/tenants/0/upstream/termination: expected \"stop-renewal\" "
+                         "or \"revoke\", got \"sometimes\""));
+    EXPECT_TRUE(
+        mentions(problems, "/tenants/0/upstream/budget/certificates-per-domain/limit: expected"));
+    EXPECT_TRUE(mentions(problems, "/tenants/0/upstream/budget/duplicate-certificates/limit:"));
 }
 
 TEST(ServeConfig, ReadsOrderValidityProfileBandsAndAri) {

@@ -43,6 +43,8 @@ public:
     void setEnv(std::map<std::string, std::string> env) { options_.env = std::move(env); }
     /// True while the process runs.
     bool running() const { return process_ && process_->running(); }
+    /// The process id while it runs (-1 before start()): benchmarks read its CPU time.
+    pid_t pid() const { return process_ ? process_->pid() : -1; }
     /// Waits up to `timeout` for the process to end by itself; true when it did.
     bool waitForExit(std::chrono::milliseconds timeout);
     /// SIGTERM and wait for a clean exit; returns the exit code.

@@ -529,9 +529,9 @@ TEST_F(RelayEndToEnd, CnameMapAppearsInBindWhenValidAndGoesOnTermination) {
     EXPECT_TRUE(pollUntil([&] { return cname().empty(); }, 20s)) << "CNAME left after termination";
 }
 
-TEST_F(RelayEndToEnd, TerminationRevokesWhenConfigured) {
+TEST_F(RelayEndToEnd, TerminationRevokesWhenTheTenantSaysRevoke) {
     startPebble();
-    startIdo(upstreamConfig({{"revoke-on-termination", true}}));
+    startIdo(upstreamConfig({{"termination", "revoke"}}));
     auto ndc = onboard({"revoke.legate.test"});
     auto url = ndc.order({{"auto-renewal",
                            {{"end-date", toRfc3339(std::chrono::system_clock::now() + 1h)},

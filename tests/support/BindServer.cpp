@@ -107,7 +107,10 @@ std::string BindServer::program() {
     return "";
 }
 
-BindServer::BindServer(std::string zone) : zone_(std::move(zone)), tsigSecret_(randomSecret()) {
+BindServer::BindServer(std::string zone) : BindServer(std::move(zone), {}) {}
+
+BindServer::BindServer(std::string zone, std::vector<std::string> extraZones)
+    : zone_(std::move(zone)), extraZones_(std::move(extraZones)), tsigSecret_(randomSecret()) {
     // freePort() can race with another process grabbing the port: try a few.
     for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
         port_ = freePort();
@@ -128,64 +131,59 @@ bool BindServer::running() const {
 
 void BindServer::writeConfig() const {
     const std::string d = dir().string();
-    writeFile(dir() / "named.conf",
-              "options {\n"
-              "    directory \"" +
-                  d +
-                  "\";\n"
-                  "    pid-file \"" +
-                  d +
-                  "/named.pid\";\n"
-                  "    session-keyfile \"" +
-                  d +
-                  "/session.key\";\n"
-                  "    managed-keys-directory \"" +
-                  d +
-                  "\";\n"
-                  "    listen-on port " +
-                  std::to_string(port_) +
-                  " { 127.0.0.1; };\n"
-                  "    listen-on-v6 { none; };\n"
-                  "    recursion no;\n"
-                  "    dnssec-validation no;\n"
-                  "    notify no;\n"
-                  "};\n"
-                  "controls { };\n"
-                  "key \"" +
-                  tsigName_ +
-                  "\" {\n"
-                  "    algorithm hmac-sha256;\n"
-                  "    secret \"" +
-                  tsigSecret_ +
-                  "\";\n"
-                  "};\n"
-                  "zone \"" +
-                  zone_ +
-                  "\" {\n"
-                  "    type primary;\n"
-                  "    file \"" +
-                  d +
-                  "/db.zone\";\n"
-                  "    allow-update { key \"" +
-                  tsigName_ +
-                  "\"; };\n"
-                  "};\n");
-    writeFile(dir() / "db.zone",
-              "$TTL 60\n"
-              "@ IN SOA ns1." +
-                  zone_ + ". hostmaster." + zone_ +
-                  ". 1 3600 600 86400 60\n"
-                  "@ IN NS ns1." +
-                  zone_ +
-                  ".\n"
-                  "ns1 IN A 127.0.0.1\n"
-                  "* IN A 127.0.0.1\n");
+    std::string conf =
+        "options {\n"
+        "    directory \"" +
+        d +
+        "\";\n"
+        "    pid-file \"" +
+        d +
+        "/named.pid\";\n"
+        "    session-keyfile \"" +
+        d +
+        "/session.key\";\n"
+        "    managed-keys-directory \"" +
+        d +
+        "\";\n"
+        "    listen-on port " +
+        std::to_string(port_) +
+        " { 127.0.0.1; };\n"
+        "    listen-on-v6 { none; };\n"
+        "    recursion " +
+        std::string(extraZones_.empty() ? "no;\n" : "yes;\n    allow-recursion { 127.0.0.1; };\n") +
+        "    dnssec-validation no;\n"
+        "    notify no;\n"
+        "};\n"
+        "controls { };\n"
+        "key \"" +
+        tsigName_ +
+        "\" {\n"
+        "    algorithm hmac-sha256;\n"
+        "    secret \"" +
+        tsigSecret_ +
+        "\";\n"
+        "};\n";
+    std::vector<std::string> zones = {zone_};
+    zones.insert(zones.end(), extraZones_.begin(), extraZones_.end());
+    for (size_t i = 0; i < zones.size(); ++i) {
+        const std::string& z = zones[i];
+        const std::string file = i == 0 ? "db.zone" : "db.zone" + std::to_string(i);
+        conf += "zone \"" + z + "\" {\n    type primary;\n    file \"" + d + "/" + file +
+                "\";\n    allow-update { key \"" + tsigName_ + "\"; };\n};\n";
+        writeFile(dir() / file, "$TTL 60\n@ IN SOA ns1." + z + ". hostmaster." + z +
+                                    ". 1 3600 600 86400 60\n@ IN NS ns1." + z +
+                                    ".\nns1 IN A 127.0.0.1\n* IN A 127.0.0.1\n");
+    }
+    writeFile(dir() / "named.conf", conf);
 }
 
 bool BindServer::start() {
     // A retry starts from the original zone file: remove any journal of an earlier try.
     std::error_code ignored;
     std::filesystem::remove(dir() / "db.zone.jnl", ignored);
+    for (size_t i = 1; i <= extraZones_.size(); ++i) {
+        std::filesystem::remove(dir() / ("db.zone" + std::to_string(i) + ".jnl"), ignored);
+    }
     writeConfig();
     process_ = std::make_unique<Process>(
         std::vector<std::string>{program(), "-g", "-4", "-c", (dir() / "named.conf").string()},

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/TestSupport.h"
 
@@ -29,6 +30,14 @@ public:
     /// Starts named for `zone` (no trailing dot); throws std::runtime_error when it does
     /// not answer within a few seconds (its log is dir()/named.log).
     explicit BindServer(std::string zone = "legate.test");
+    /// The same, authoritative for `extraZones` too (each with the same records and
+    /// the same TSIG key allowed to update it): e.g. the names' zone and a separate
+    /// DCV validation zone, answered by one server so CNAME chains between them resolve.
+    /// Recursion is then allowed from loopback: without it named answers a query at a
+    /// CNAME into another of its zones with the CNAME alone, where a recursive resolver
+    /// (and so a CA's validator) returns the whole chain.  Ask it for these zones' names
+    /// only (others would be looked up from the root).
+    BindServer(std::string zone, std::vector<std::string> extraZones);
     ~BindServer();
     BindServer(const BindServer&) = delete;
     BindServer& operator=(const BindServer&) = delete;
@@ -55,6 +64,7 @@ private:
 
     TempDir dir_;
     std::string zone_;
+    std::vector<std::string> extraZones_;
     std::string tsigName_ = "legate-test-key";
     std::string tsigSecret_;
     int port_ = 0;

@@ -477,7 +477,13 @@ BoulderCa::BoulderCa(const std::filesystem::path& dir, BoulderCaOptions options)
         }
         if (payload.is_object() && payload.value("status", "") == "canceled") {
             m.cancelRequests.push_back(m.base() + "/order/" + id);
-            m.orders[id].status = "canceled";
+            auto& o = m.orders[id];
+            m.refreshOrder(o);
+            if (o.status == "processing" || o.status == "valid") {
+                // Issuance has started: no CA can take it back; only revocation can.
+                return m.problem(400, "malformed", "Order is " + o.status + ": cannot cancel");
+            }
+            o.status = "canceled";
         }
         return http::Response::json(200, m.orderJson(id)).replayNonce(m.nonce());
     });

@@ -22,7 +22,9 @@
 /// verified (the test trusts its client); challenges are accepted when answered, not
 /// validated (hold() keeps them `processing`); one account namespace; only the
 /// new-orders limit is enforced; orders may be canceled (POST {"status":"canceled"},
-/// which Boulder does not implement) so termination tests can see the attempt.
+/// which Boulder does not implement) so termination tests can see the attempt — until
+/// issuance has started: a `processing` or `valid` order answers 400 (only revocation
+/// ends that certificate).
 ///
 /// Everything it receives is recorded, and a test can hold validation or issuance and
 /// release it later (termination races).  Thread-safe; time is the system clock (tests
@@ -128,7 +130,7 @@ public:
     int rateLimited();
     /// renewalInfo requests answered.
     int renewalInfoRequests();
-    /// Order URLs a cancel was POSTed to.
+    /// Order URLs a cancel was POSTed to (refused ones too).
     std::vector<std::string> cancelRequests();
     /// Serials (hex) revoked through revokeCert.
     std::vector<std::string> revokedSerials();

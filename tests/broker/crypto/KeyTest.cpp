@@ -1,4 +1,7 @@
+#include <optional>
+
 #include <gtest/gtest.h>
+#include <openssl/x509.h>
 
 #include "broker/crypto/Key.h"
 #include "tests/broker/crypto/CryptoTestSupport.h"
@@ -96,6 +99,27 @@ TEST(KeyTest, SpkiDerIsStable) {
     const PublicKey pub = cachedKey(KeyType::Ed25519).publicKey();
     EXPECT_EQ(pub.toDer(), cachedKey(KeyType::Ed25519).publicKey().toDer());
     EXPECT_EQ(pub.toDer().size(), 44u);  // Ed25519 SPKI: 12 bytes of header + 32 of key
+}
+
+// The public half is derived once and kept (Key.h): it must still hold no private
+// material, and outlive the private key it came from.
+TEST(KeyTest, PublicKeyHoldsNoPrivateMaterialAndOutlivesItsPrivateKey) {
+    std::optional<PublicKey> pub;
+    {
+        auto key = PrivateKey::generate(KeyType::P256);
+        ASSERT_TRUE(key.ok());
+        pub = key->publicKey();
+        const PrivateKey moved = std::move(key).value();
+        EXPECT_TRUE(moved.publicKey() == *pub);
+        EXPECT_EQ(moved.algorithm(), KeyAlgorithm::Ec);
+        unsigned char* der = nullptr;
+        EXPECT_GT(i2d_PrivateKey(moved.get(), &der), 0);
+        OPENSSL_free(der);
+    }
+    unsigned char* der = nullptr;
+    EXPECT_LE(i2d_PrivateKey(pub->get(), &der), 0);  // nothing private to encode
+    OPENSSL_free(der);
+    EXPECT_EQ(pub->toDer().size(), 91u);  // P-256 SPKI
 }
 
 TEST(KeyTest, UnknownKeyTypeName) {

@@ -431,3 +431,88 @@ TEST(ServerStartTest, PortInUseIsAProblem) {
 
 }  // namespace
 }  // namespace legate::http
+
+namespace legate::http {
+namespace {
+
+/// Reads until the peer closes (0) or resets; false if the socket stays open past
+/// `within` (poll on the raw socket: the server may only close it).
+bool closedWithin(Poco::Net::StreamSocket& socket, std::chrono::milliseconds within) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    char buffer[512];
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (!socket.poll(Poco::Timespan(0, 50 * 1000), Poco::Net::Socket::SELECT_READ)) {
+            continue;
+        }
+        try {
+            if (socket.receiveBytes(buffer, sizeof buffer) <= 0) {
+                return true;
+            }
+        } catch (const Poco::Exception&) {
+            return true;  // reset
+        }
+    }
+    return false;
+}
+
+// The header deadline (HeaderDeadline.h) on a plain listener: a header trickling in one
+// byte at a time is cut off after the header timeout even though every read succeeds
+// within the per-read timeout; so is the second request of a keep-alive connection;
+// prompt requests are not touched.
+TEST(ServerHeaderDeadlineTest, TricklingHeadersAreCutOffAfterTheHeaderTimeout) {
+    auto router = std::make_shared<Router>();
+    router->add("GET", "/hello", [](Request&) -> Result<Response> {
+        return Response::json(200, {{"hello", "world"}});
+    });
+    ServerOptions options;
+    options.maxThreads = 2;
+    options.headerTimeout = 500ms;
+    options.ioTimeout = 30s;
+    auto server = Server::start(options, router);
+    ASSERT_TRUE(server.ok()) << server.problem().detail;
+    const Poco::Net::SocketAddress address("127.0.0.1", (*server)->port());
+
+    // 1. One byte every 50 ms, far within the 30 s per-read timeout.
+    Poco::Net::StreamSocket slow(address);
+    const auto start = std::chrono::steady_clock::now();
+    const std::string header =
+        "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(1000, 'a');
+    bool closed = false;
+    for (char c : header) {
+        try {
+            slow.sendBytes(&c, 1);
+        } catch (const Poco::Exception&) {
+            closed = true;
+            break;
+        }
+        if (closedWithin(slow, 50ms)) {
+            closed = true;
+            break;
+        }
+        ASSERT_LT(std::chrono::steady_clock::now() - start, 20s) << "never cut off";
+    }
+    EXPECT_TRUE(closed);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 500ms);
+    EXPECT_EQ((*server)->headerTimeouts(), 1);
+
+    // 2. A prompt request, then the keep-alive connection stays silent: closed after the
+    //    header timeout measured from the response.
+    Poco::Net::StreamSocket keepAlive(address);
+    const std::string request = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+    keepAlive.sendBytes(request.data(), static_cast<int>(request.size()));
+    char buffer[4096];
+    const int n = keepAlive.receiveBytes(buffer, sizeof buffer);
+    ASSERT_GT(n, 0);
+    EXPECT_TRUE(std::string(buffer, static_cast<size_t>(n)).starts_with("HTTP/1.1 200"));
+    EXPECT_TRUE(closedWithin(keepAlive, 15s));
+    EXPECT_EQ((*server)->headerTimeouts(), 2);
+
+    // 3. Prompt requests on fresh connections are answered.
+    HttpClient client;
+    auto reply = client.request("GET", (*server)->baseUrl() + "/hello");
+    ASSERT_TRUE(reply.ok());
+    EXPECT_EQ(reply->status, 200);
+}
+
+}  // namespace
+}  // namespace legate::http

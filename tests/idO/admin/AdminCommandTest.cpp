@@ -156,6 +156,24 @@ TEST_F(AdminCommandTest, DelegationAddWithImplicitLifetime) {
     EXPECT_EQ(run.status, 2) << run.err;
 }
 
+TEST_F(AdminCommandTest, DelegationAddWithTerminationShowsItAndItsSource) {
+    auto ndc = addNdc();
+    auto run = admin({"delegation", "add", "--ndc", ndc["id"], "--profile", "cdn-tls-ecdsa",
+                      "--names", "www.ido.example", "--termination", "revoke"});
+    ASSERT_EQ(run.status, 0) << run.err;
+    auto ids = server_->tenant().state.delegationsOfNdc(ndc["id"], 0, 10).value().ids;
+    ASSERT_EQ(ids.size(), 1u);
+    EXPECT_EQ(server_->tenant().state.delegation(ids[0]).value()->termination, "revoke");
+    run = admin({"delegation", "show", ids[0]});
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_NE(run.out.find("revoke (from the delegation)\n"), std::string::npos) << run.out;
+
+    run = admin({"delegation", "add", "--ndc", ndc["id"], "--profile", "cdn-tls-ecdsa", "--names",
+                 "www.ido.example", "--termination", "expire"});
+    EXPECT_EQ(run.status, 2) << run.err;
+    EXPECT_NE(run.err.find("stop-renewal or revoke"), std::string::npos) << run.err;
+}
+
 TEST_F(AdminCommandTest, DelegationListShowAndRm) {
     auto ndc = addNdc();
     const auto account = server_->bindAccount(ndc);

@@ -2,6 +2,9 @@
 // redis-server: every endpoint, authentication, body checks, and that every refusal
 // leaves Redis exactly as it was.
 
+#include <algorithm>
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "broker/core/Time.h"
@@ -276,6 +279,52 @@ TEST_F(AdminRoutesTest, CreateDelegationFromAProfile) {
     EXPECT_EQ(delegations[0]["profile"], "cdn-tls-ecdsa");
 }
 
+// An NDC may hold any number of delegations: its listing and its view are paged
+// (docs/admin-api.md), oldest first, each page linking the next, bad paging refused.
+TEST_F(AdminRoutesTest, DelegationListingIsPagedOldestFirst) {
+    auto ndc = server_->createNdc();
+    const std::string ndcId = ndc["id"];
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        auto r = postDelegation(ndcId, {{"profile", "cdn-tls-ecdsa"},
+                                        {"names", {"w" + std::to_string(i) + ".ido.example"}}});
+        ASSERT_EQ(r.status, 201) << r.body;
+        ids.push_back(json::parse(r.body)["id"]);
+    }
+    std::vector<std::string> seen;
+    std::string next = url("/ndcs/" + ndcId + "/delegations?limit=2");
+    int pages = 0;
+    while (!next.empty()) {
+        auto page = server_->request("GET", next);
+        ASSERT_EQ(page.status, 200) << page.body;
+        auto doc = json::parse(page.body);
+        EXPECT_LE(doc["delegations"].size(), 2u);
+        for (const auto& d : doc["delegations"]) {
+            seen.push_back(d["id"]);
+        }
+        ++pages;
+        ASSERT_LE(pages, 3);
+        next = doc["next"].is_string() ? url(doc["next"].get<std::string>().substr(
+                                             std::string("/admin/v1/tenants/example").size()))
+                                       : "";
+    }
+    EXPECT_EQ(pages, 3);
+    std::vector<std::string> sortedIds = ids;
+    std::vector<std::string> sortedSeen = seen;
+    std::sort(sortedIds.begin(), sortedIds.end());
+    std::sort(sortedSeen.begin(), sortedSeen.end());
+    EXPECT_EQ(sortedSeen, sortedIds);  // every delegation once, none twice
+
+    problem(server_->request("GET", url("/ndcs/" + ndcId + "/delegations?limit=0")), 400);
+    problem(server_->request("GET", url("/ndcs/" + ndcId + "/delegations?limit=1001")), 400);
+    problem(server_->request("GET", url("/ndcs/" + ndcId + "/delegations?page=2")), 400);
+
+    auto view = json::parse(server_->request("GET", url("/ndcs/" + ndcId)).body);
+    EXPECT_EQ(view["delegation-count"], 5);
+    EXPECT_EQ(view["delegations"].size(), 5u);
+    EXPECT_TRUE(view["delegations-next"].is_null());
+}
+
 TEST_F(AdminRoutesTest, BadTemplateIsRefusedWithEveryJsonPath) {
     auto ndc = server_->createNdc();
     auto bad = sampleTemplate();
@@ -414,6 +463,65 @@ TEST_F(AdminRoutesTest, ImplicitDelegationOptionIsCheckedAndShown) {
     EXPECT_EQ(json::parse(show.body)["implicit"], (json{{"lifetime", 600}}));
 }
 
+TEST_F(AdminRoutesTest, TerminationOptionIsCheckedShownAndChangeable) {
+    auto ndc = server_->createNdc();
+    auto with = [](const json& termination) {
+        json body = {{"profile", "cdn-tls-ecdsa"}, {"names", {"www.ido.example"}}};
+        body["termination"] = termination;
+        return body;
+    };
+    auto doc = refusedDelegation(ndc["id"], with("delete"));
+    EXPECT_NE(doc.value("detail", "").find("\"stop-renewal\" or \"revoke\""), std::string::npos);
+    refusedDelegation(ndc["id"], with(true));
+
+    auto created = postDelegation(ndc["id"], with("revoke"));
+    ASSERT_EQ(created.status, 201) << created.body;
+    const auto id = json::parse(created.body)["id"].get<std::string>();
+    EXPECT_EQ(server_->tenant().state.delegation(id).value()->termination, "revoke");
+    auto show = json::parse(server_->request("GET", url("/delegations/" + id)).body);
+    EXPECT_EQ(show["termination"], "revoke");
+    EXPECT_EQ(show["termination-from"], "delegation");
+
+    // Without the option: the tenant's default (stop-renewal here), said to be so.
+    auto plain = postDelegation(ndc["id"], with(nullptr));
+    ASSERT_EQ(plain.status, 201) << plain.body;
+    const auto plainId = json::parse(plain.body)["id"].get<std::string>();
+    show = json::parse(server_->request("GET", url("/delegations/" + plainId)).body);
+    EXPECT_EQ(show["termination"], "stop-renewal");
+    EXPECT_EQ(show["termination-from"], "tenant");
+
+    // PATCH changes it while the delegation is active; null goes back to the default.
+    auto patched = server_->request("PATCH", url("/delegations/" + plainId),
+                                    json{{"termination", "revoke"}}.dump());
+    ASSERT_EQ(patched.status, 200) << patched.body;
+    EXPECT_EQ(json::parse(patched.body)["termination"], "revoke");
+    EXPECT_EQ(server_->tenant().state.delegation(plainId).value()->termination, "revoke");
+    patched = server_->request("PATCH", url("/delegations/" + plainId),
+                               json{{"termination", nullptr}}.dump());
+    ASSERT_EQ(patched.status, 200) << patched.body;
+    EXPECT_EQ(json::parse(patched.body)["termination-from"], "tenant");
+    EXPECT_EQ(server_
+                  ->request("PATCH", url("/delegations/" + plainId),
+                            json{{"termination", "later"}}.dump())
+                  .status,
+              400);
+    EXPECT_EQ(
+        server_->request("PATCH", url("/delegations/" + plainId), json{{"star", 1}}.dump()).status,
+        400);
+    EXPECT_EQ(server_->request("PATCH", url("/delegations/" + plainId), "{}").status, 400);
+    EXPECT_EQ(
+        server_->request("PATCH", url("/delegations/nope"), json{{"termination", "revoke"}}.dump())
+            .status,
+        404);
+    ASSERT_EQ(server_->request("DELETE", url("/delegations/" + plainId)).status, 200);
+    EXPECT_EQ(server_
+                  ->request("PATCH", url("/delegations/" + plainId),
+                            json{{"termination", "revoke"}}.dump())
+                  .status,
+              409)
+        << "a terminated delegation has nothing left to end";
+}
+
 /// An order under `delegation` made valid with a published certificate.
 OrderRecord publishedOrder(AdminTestServer& server, const std::string& account,
                            const std::string& delegation) {
@@ -519,6 +627,61 @@ TEST_F(AdminRoutesTest, DeleteTerminatesTheDelegationOnce) {
     EXPECT_EQ(show["status"], "terminated");
     EXPECT_EQ(show["orders"][0]["status"], "canceled");
     EXPECT_EQ(show["orders"][0]["certificate"]["state"], "canceled");
+}
+
+TEST_F(AdminRoutesTest, ShowDelegationPagesItsOrders) {
+    auto ndc = server_->createNdc();
+    const auto account = server_->bindAccount(ndc);
+    auto created =
+        postDelegation(ndc["id"], {{"profile", "cdn-tls-ecdsa"}, {"names", {"www.ido.example"}}});
+    const auto id = json::parse(created.body)["id"].get<std::string>();
+    auto& state = server_->tenant().state;
+    std::set<std::string> all;
+    for (int i = 0; i < 250; ++i) {
+        OrderRecord order;
+        order.accountId = account;
+        order.delegationId = id;
+        order.identifiers = {{"dns", "www.ido.example"}};
+        order.expires = server_->clock().now() + std::chrono::hours(1);
+        ASSERT_TRUE(state.createOrder(order)->ok());
+        all.insert(order.id);
+    }
+
+    std::set<std::string> seen;
+    std::string next = url("/delegations/" + id) + "?limit=40";
+    int pages = 0;
+    while (!next.empty()) {
+        ASSERT_LT(++pages, 100) << "the cursor never ends";
+        auto r = server_->request("GET", next);
+        ASSERT_EQ(r.status, 200) << r.body;
+        auto doc = json::parse(r.body);
+        EXPECT_LE(doc["orders"].size(), 80u);  // about `limit` (Redis SSCAN)
+        for (const auto& o : doc["orders"]) {
+            seen.insert(o["id"].get<std::string>());
+        }
+        if (doc["orders-next"].is_null()) {
+            EXPECT_FALSE(r.headers.get("Link"));
+            next.clear();
+        } else {
+            const auto path = doc["orders-next"].get<std::string>();
+            EXPECT_NE(path.find("limit=40"), std::string::npos);
+            EXPECT_EQ(r.headers.get("Link").value_or(""), "<" + path + ">;rel=\"next\"");
+            next = server_->baseUrl() + path;
+        }
+    }
+    EXPECT_GT(pages, 2);
+    EXPECT_EQ(seen, all);
+
+    // Without a query: the first page of the default size, not every order.
+    auto first = json::parse(server_->request("GET", url("/delegations/" + id)).body);
+    EXPECT_LE(first["orders"].size(), 200u);
+    EXPECT_FALSE(first["orders-next"].is_null());
+
+    for (const auto* bad : {"?limit=0", "?limit=1001", "?limit=x", "?cursor=-1",
+                            "?cursor=1&cursor=2", "?page=2", "?limit="}) {
+        auto doc = problem(server_->request("GET", url("/delegations/" + id) + bad), 400);
+        EXPECT_NE(doc.value("detail", "").find("query parameter"), std::string::npos) << bad;
+    }
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 
 namespace legate::ido::test {
 
-AdminTestServer::AdminTestServer()
+AdminTestServer::AdminTestServer(const std::function<void(TenantConfig&)>& configure)
     : redis_(std::make_unique<legate::test::RedisServer>()),
       client_(http::HttpClientOptions{.maxAttempts = 1}) {
     pool_ = std::make_unique<store::RedisPool>(*store::RedisUrl::parse(redis_->url()));
@@ -18,6 +18,9 @@ AdminTestServer::AdminTestServer()
     TenantConfig tenant;
     tenant.name = kTenant;
     tenant.star = {kTenantMinLifetime, kTenantMaxDuration};
+    if (configure) {
+        configure(tenant);
+    }
     config_.tenants.push_back(tenant);
     services_ =
         std::make_unique<AcmeServices>(config_, *pool_, clock_, profiles::ProfileCatalog::locate());

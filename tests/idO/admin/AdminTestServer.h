@@ -3,6 +3,7 @@
 /// tenant ("example", STAR limits 3600 s .. 30 days), and a plain-HTTP server on
 /// 127.0.0.1 port 0 serving addAdminRoutes, as `ido serve` runs it.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +26,8 @@ inline constexpr int64_t kTenantMaxDuration = 30 * 86400;
 
 class AdminTestServer {
 public:
-    AdminTestServer();
+    /// `configure` may change the tenant's configuration first (e.g. give it an upstream).
+    explicit AdminTestServer(const std::function<void(TenantConfig&)>& configure = {});
     ~AdminTestServer();
 
     /// "http://127.0.0.1:PORT"

@@ -11,6 +11,7 @@
 #include "broker/wire/Base64Url.h"
 #include "idO/acme/AccountRoutes.h"
 #include "idO/acme/OrderRoutes.h"
+#include "idO/acme/PublicationListener.h"
 #include "idO/upstream/UpstreamAccountKey.h"
 #include "tests/idO/orders/OrderFixture.h"
 #include "tests/idO/support/AcmeTestClient.h"
@@ -710,6 +711,142 @@ TEST_F(OrderRoutesTest, LiveCacheServesANewChainAfterItsInvalidation) {
     ASSERT_EQ(ndc_->post(ndc_->urls().order(id), json{{"status", "canceled"}}).status, 200);
     tenant().publications.invalidate(token);
     EXPECT_EQ(ndc_->get(certUrl(id)).problemType(), urn("autoRenewalCanceled"));
+}
+
+// ---- the event-driven publication listener (config `publication`) ----
+
+class PublicationListenerTest : public OrderRoutesTest {
+protected:
+    void SetUp() override {
+        port_ = legate::test::freePort();
+        configure_ = [this](ServeConfig& c) {
+            PublicationConfig p;
+            p.listener = {"127.0.0.1", port_};
+            p.baseUrl = "https://127.0.0.1:" + std::to_string(port_);
+            p.newNonce = true;
+            c.publication = p;
+        };
+        OrderRoutesTest::SetUp();
+        http::EventServerOptions options;
+        options.port = static_cast<uint16_t>(port_);
+        options.tls = env_->tlsFiles();
+        auto started = http::EventServer::start(options, publicationHandler(env_->services()));
+        ASSERT_TRUE(started.ok()) << started.problem().detail;
+        server_ = std::move(*started);
+    }
+    void TearDown() override {
+        if (server_) {
+            server_->stop();
+        }
+    }
+    std::string eventUrl(const std::string& orderId) {
+        return server_->baseUrl() + "/acme/example/cert/" +
+               state().order(orderId).value()->certToken;
+    }
+
+    int port_ = 0;
+    std::unique_ptr<http::EventServer> server_;
+};
+
+TEST_F(PublicationListenerTest, OrdersPointEdgesAtItAndItAnswersAsTheAcmeListenerDoes) {
+    const auto id = newOrder(star(deleg_.url, now() + std::chrono::hours(48)));
+    const auto chain =
+        publish(id, now(), now() + std::chrono::hours(24), now() + std::chrono::hours(12));
+    EXPECT_EQ(ndc_->postAsGet(ndc_->urls().order(id)).json()["star-certificate"], eventUrl(id));
+
+    auto fast = ndc_->get(eventUrl(id));
+    auto poco = ndc_->get(certUrl(id));
+    ASSERT_EQ(fast.status, 200) << fast.describe();
+    EXPECT_EQ(fast.body, chain.pem);
+    EXPECT_EQ(fast.body, poco.body);
+    for (const char* h : {"Content-Type", "Cert-Not-Before", "Cert-Not-After", "Cache-Control",
+                          "ETag", "Last-Modified"}) {
+        EXPECT_TRUE(fast.headers.get(h).has_value()) << h;
+        EXPECT_EQ(fast.headers.get(h), poco.headers.get(h)) << h;
+    }
+    EXPECT_FALSE(fast.replayNonce());
+
+    auto head = ndc_->head(eventUrl(id));
+    ASSERT_EQ(head.status, 200) << head.describe();
+    EXPECT_TRUE(head.body.empty());
+    EXPECT_EQ(head.headers.get("Content-Length").value_or(""), std::to_string(chain.pem.size()));
+
+    http::Headers conditional;
+    conditional.add("If-None-Match", fast.headers.get("ETag").value_or(""));
+    auto revalidated = ndc_->request("GET", eventUrl(id), conditional);
+    EXPECT_EQ(revalidated.status, 304) << revalidated.describe();
+    EXPECT_TRUE(revalidated.body.empty());
+
+    // POST-as-GET is not served here; it stays at the ACME listener's URL.
+    auto post =
+        ndc_->request("POST", eventUrl(id), {{"Content-Type", "application/jose+json"}}, "{}");
+    EXPECT_EQ(post.status, 405) << post.describe();
+    EXPECT_EQ(post.headers.get("Allow").value_or(""), "GET, HEAD");
+    EXPECT_EQ(ndc_->postAsGet(certUrl(id)).status, 200);
+    EXPECT_GE(server_->requests(), 4u);
+}
+
+TEST_F(PublicationListenerTest, HandsOutTheNoncesTheDirectoryPointsAtAndTheAcmeListenerTakes) {
+    const std::string nonceUrl = server_->baseUrl() + "/acme/example/new-nonce";
+    EXPECT_EQ(ndc_->directory().json()["newNonce"], nonceUrl);
+
+    auto head = ndc_->head(nonceUrl);
+    ASSERT_EQ(head.status, 200) << head.describe();
+    EXPECT_EQ(head.headers.get("Cache-Control").value_or(""), "no-store");
+    EXPECT_NE(head.headers.get("Link").value_or("").find("rel=\"index\""), std::string::npos);
+    auto get = ndc_->get(nonceUrl);
+    ASSERT_EQ(get.status, 204) << get.describe();  // RFC 8555 §7.2
+    ASSERT_TRUE(head.replayNonce() && get.replayNonce());
+    EXPECT_NE(*head.replayNonce(), *get.replayNonce());
+
+    // Each is a nonce of the tenant, good once at the ACME listener.
+    const std::string orders = ndc_->urls().accountOrders(accountId(*ndc_));
+    for (const auto& nonce : {*head.replayNonce(), *get.replayNonce()}) {
+        JwsOverrides withNonce;
+        withNonce.nonce = nonce;
+        const auto body = ndc_->signedBody(orders, std::nullopt, withNonce);
+        EXPECT_EQ(ndc_->rawPost(orders, body).status, 200);
+        auto replayed = ndc_->rawPost(orders, body);
+        EXPECT_EQ(replayed.status, 400);
+        EXPECT_EQ(replayed.problemType(), urn("badNonce"));
+    }
+    EXPECT_EQ(ndc_->get(server_->baseUrl() + "/acme/nosuchtenant/new-nonce").status, 404);
+    EXPECT_EQ(ndc_->get(server_->baseUrl() + "/acme/example/new-nonce/x").status, 404);
+}
+
+TEST_F(PublicationListenerTest, RefusalsAreTheAcmeListenersToo) {
+    EXPECT_EQ(ndc_->get(server_->baseUrl() + "/acme/example/cert/nope").problemType(),
+              urn("malformed"));
+    EXPECT_EQ(ndc_->get(server_->baseUrl() + "/acme/nosuchtenant/cert/x").status, 404);
+    EXPECT_EQ(ndc_->get(server_->baseUrl() + "/acme/example/directory").status, 404);
+    EXPECT_EQ(ndc_->get(server_->baseUrl() + "/").status, 404);
+
+    const auto id = newOrder(star(deleg_.url, now() + std::chrono::hours(48)));
+    auto pending = ndc_->get(eventUrl(id));
+    EXPECT_EQ(pending.status, 404);
+    EXPECT_EQ(pending.json()["detail"], "the certificate is not issued yet");
+    publish(id, now(), now() + std::chrono::hours(24));
+    ASSERT_EQ(ndc_->post(ndc_->urls().order(id), json{{"status", "canceled"}}).status, 200);
+    tenant().publications.invalidate(state().order(id).value()->certToken);
+    auto canceled = ndc_->get(eventUrl(id));
+    EXPECT_EQ(canceled.status, 403);
+    EXPECT_EQ(canceled.problemType(), urn("autoRenewalCanceled"));
+    EXPECT_EQ(canceled.headers.get("Cache-Control").value_or(""), "no-store");
+
+    // An order that did not negotiate unauthenticated GET keeps the ACME URL, and GET at
+    // the publication listener is refused as at the ACME listener.
+    OrderRecord order;
+    order.accountId = accountId(*ndc_);
+    order.delegationId = deleg_.record.id;
+    order.identifiers = {{"dns", "abc.ido.example"}};
+    order.expires = now() + std::chrono::hours(24);
+    ASSERT_TRUE(state().createOrder(order)->ok());
+    publish(order.id, now(), now() + std::chrono::hours(24));
+    EXPECT_EQ(ndc_->postAsGet(ndc_->urls().order(order.id)).json()["certificate"],
+              tenant().urls.certificate(order.certToken));
+    auto refused = ndc_->get(eventUrl(order.id));
+    EXPECT_EQ(refused.status, 403);
+    EXPECT_EQ(refused.problemType(), urn("unauthorized"));
 }
 
 }  // namespace

@@ -261,5 +261,115 @@ TEST_F(PublicationTest, WithoutTheFeedNothingIsCached) {
     EXPECT_EQ(fetch(order.certToken).status(), 403);  // no invalidation needed
 }
 
+/// A CA (root key and certificate) that issues leaves whose issuer chain is always
+/// the same text, as one intermediate of a real CA.
+struct TestCa {
+    crypto::PrivateKey key = *crypto::PrivateKey::generate(crypto::KeyType::P256);
+    crypto::Certificate root;
+
+    explicit TestCa(TimePoint now)
+        : root(*crypto::CertificateBuilder()
+                    .commonName("Chain Test Root")
+                    .validity(now - std::chrono::hours(24), now + std::chrono::hours(24 * 365))
+                    .certificateAuthority()
+                    .selfSigned(key)) {}
+
+    std::string chain(const std::string& name, TimePoint notBefore, TimePoint notAfter) const {
+        auto leafKey = *crypto::PrivateKey::generate(crypto::KeyType::P256);
+        auto leaf = *crypto::CertificateBuilder()
+                         .dnsNames({name})
+                         .validity(notBefore, notAfter)
+                         .serverAuth()
+                         .issuedBy(leafKey.publicKey(), root, key);
+        return leaf.toPem() + root.toPem();
+    }
+};
+
+// docs/state.md "Issuer chains": the part of a chain after the end-entity certificate is
+// stored once per tenant; every reader still gets the exact chain that was published,
+// the staged successor's too, and the shared copy outlives every certificate naming it.
+TEST_F(PublicationTest, IssuerChainsAreStoredOnceAndReadersGetTheWholeChain) {
+    const auto now = clock_.now();
+    const TestCa ca(now);
+    const TestCa otherCa(now);
+    auto first = createOrder(onboarded_, true);
+    auto second = createOrder(onboarded_, true);
+    const auto firstPem = ca.chain("abc.ido.example", now, now + std::chrono::hours(24));
+    const auto secondPem = ca.chain("abc.ido.example", now, now + std::chrono::hours(48));
+    for (const auto* o : {&first, &second}) {
+        ASSERT_TRUE(state().acceptFinalize(o->id, "csr")->ok());
+    }
+    ASSERT_TRUE(state()
+                    .publishCertificate(first.certToken, firstPem, now,
+                                        now + std::chrono::hours(24), std::nullopt)
+                    ->ok());
+    ASSERT_TRUE(state()
+                    .publishCertificate(second.certToken, secondPem, now,
+                                        now + std::chrono::hours(48), std::nullopt)
+                    ->ok());
+
+    auto chainKeys = [this] {
+        return pool_->command({"KEYS", "legate:example:*chain:*"})->elements().size();
+    };
+    EXPECT_EQ(chainKeys(), 1u);  // one issuer chain for both publications
+    EXPECT_EQ((*state().certificate(first.certToken))->pem, firstPem);
+    EXPECT_EQ((*state().certificate(second.certToken))->pem, secondPem);
+    // The publication itself holds the end-entity certificate only.
+    const auto stored =
+        pool_->command({"HGET", state().keys().certificate(first.certToken), "pem"})->text();
+    EXPECT_LT(stored.size(), firstPem.size());
+    EXPECT_EQ(firstPem.rfind(stored, 0), 0u);
+    // Kept until a week after the later notAfter of the two.
+    const auto key = pool_->command({"KEYS", "legate:example:*chain:*"})->elements()[0].text();
+    const auto ttl = pool_->command({"TTL", key})->asInteger().value_or(-1);
+    const auto wanted = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::hours(48) +
+                                                                         TenantState::kChainGrace)
+                            .count();
+    EXPECT_LE(ttl, wanted);
+    EXPECT_GT(ttl, wanted - 60);
+
+    // A successor from another CA, staged until its second comes, then promoted.
+    const auto from = now + std::chrono::hours(12);
+    const auto stagedPem = otherCa.chain("abc.ido.example", now, now + std::chrono::hours(36));
+    ASSERT_TRUE(state()
+                    .publishCertificate(first.certToken, stagedPem, now,
+                                        now + std::chrono::hours(36), std::nullopt, from)
+                    ->ok());
+    EXPECT_EQ(chainKeys(), 2u);
+    auto staged = *state().certificate(first.certToken);
+    EXPECT_EQ(staged->pem, firstPem);
+    EXPECT_EQ(staged->nextPem, stagedPem);
+
+    clock_.set(from + std::chrono::seconds(1));
+    const auto thirdPem = ca.chain("abc.ido.example", now, now + std::chrono::hours(60));
+    ASSERT_TRUE(state()
+                    .publishCertificate(first.certToken, thirdPem, now,
+                                        now + std::chrono::hours(60), std::nullopt,
+                                        now + std::chrono::hours(30))
+                    ->ok());
+    auto promoted = *state().certificate(first.certToken);
+    EXPECT_EQ(promoted->pem, stagedPem);  // the staged one, promoted with its own chain
+    EXPECT_EQ(promoted->nextPem, thirdPem);
+}
+
+// A publication whose shared issuer chain is gone is an error, never a leaf alone.
+TEST_F(PublicationTest, AMissingIssuerChainIsAnErrorNotAnIncompleteChain) {
+    const auto now = clock_.now();
+    auto order = createOrder(onboarded_, true);
+    ASSERT_TRUE(state().acceptFinalize(order.id, "csr")->ok());
+    const auto pem = TestCa(now).chain("abc.ido.example", now, now + std::chrono::hours(24));
+    ASSERT_TRUE(state()
+                    .publishCertificate(order.certToken, pem, now, now + std::chrono::hours(24),
+                                        std::nullopt)
+                    ->ok());
+    auto chains = pool_->command({"KEYS", "legate:example:*chain:*"});
+    ASSERT_TRUE(chains.ok());
+    ASSERT_EQ(chains->elements().size(), 1u);
+    ASSERT_TRUE(pool_->command({"DEL", chains->elements()[0].text()}).ok());
+    auto read = state().certificate(order.certToken);
+    ASSERT_FALSE(read.ok());
+    EXPECT_EQ(read.problem().type, ErrorType::serverInternal);
+}
+
 }  // namespace
 }  // namespace legate::ido

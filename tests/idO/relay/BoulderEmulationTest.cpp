@@ -55,12 +55,12 @@ protected:
         return up;
     }
 
-    void startRelay(const UpstreamConfig& up) {
+    void startRelay(const UpstreamConfig& up, int64_t tickMs = 50) {
         ServeConfig config;
         config.redis.url = redis_->url();
         config.relay.workers = 2;
         config.relay.claimIdleMs = 1000;
-        config.relay.tickMs = 50;
+        config.relay.tickMs = tickMs;
         TenantConfig tenant;
         tenant.name = "example";
         tenant.upstream = up;
@@ -176,6 +176,26 @@ TEST_F(BoulderEmulationTest, ThreeCertificatesWithProfileAriReplacesAndNoValidit
     EXPECT_FALSE((*cert)->pem.empty());
 }
 
+TEST_F(BoulderEmulationTest, APollRunsWhenDueNotAtTheNextTick) {
+    test::BoulderCa ca(dir_ / "ca", {.profiles = scaledProfiles()});
+    ca.holdIssuance(true);
+    // Renewals move once a minute here; the first certificate needs none of that, only
+    // polls of the finalized Order2.
+    startRelay(upstreamFor(ca), /*tickMs=*/60000);
+    const std::string id = processingStarOrder("poll");
+    ASSERT_TRUE(test::pollUntil(
+        [&] {
+            auto p = tenant().state().progress(id);
+            return p.ok() && p->issue.step == IssueStep::finalized && p->issue.polls >= 1;
+        },
+        20s))
+        << "the Order2 is finalized and its first poll found it processing";
+    ca.holdIssuance(false);
+    EXPECT_TRUE(test::pollUntil([&] { return statusOf(id) == "valid"; }, 20s))
+        << "the next poll (0.5 s, 1 s, ... after the last) ran without waiting for the tick; "
+        << "order " << statusOf(id);
+}
+
 TEST_F(BoulderEmulationTest, TheRefusalIsRememberedAcrossARestart) {
     test::BoulderCa ca(dir_ / "ca",
                        {.profiles = scaledProfiles(), .ariRetryAfter = std::chrono::seconds(60)});
@@ -264,6 +284,49 @@ TEST_F(BoulderEmulationTest, ARateLimitDefersTheOrderToRetryAfterAndAriRenewalsA
     for (const auto& o : ca.newOrders()) {
         EXPECT_FALSE(o.payload.contains("notBefore") || o.payload.contains("notAfter"))
             << "order-validity never";
+    }
+}
+
+TEST_F(BoulderEmulationTest, TheIdenticalSetLimitDefersARenewalUntilTheWindowFreesASlot) {
+    test::BoulderCa ca(dir_ / "ca", {.profiles = scaledProfiles()});
+    auto up = upstreamFor(ca);
+    up.ari = false;  // ARI renewals would be exempt from the limit
+    up.orderValidity = OrderValidity::never;
+    // Let's Encrypt's 5 per identical set per 7 days, scaled down: 2 per 15 s.
+    up.budget.duplicateCertificates = 2;
+    up.budget.duplicatePeriodSeconds = 15;
+    startRelay(up);
+    const std::string id = processingStarOrder("abc");
+    // 6 s certificates renewed every few seconds: the third is one too many for 15 s.
+    ASSERT_TRUE(test::pollUntil(
+        [&] {
+            auto status = tenant().state().status();
+            return status.ok() &&
+                   (*status)["counters"].value("limit_deferred:duplicate-certificates", 0) >= 1 &&
+                   (*status)["counters"].value("certificate_limit_deferred", 0) >= 1 &&
+                   (*status)["upstream"].contains("duplicate-certificates-until");
+        },
+        30s))
+        << "counted, and visible in the admin relay view";
+    ASSERT_TRUE(test::pollUntil(
+        [&] {
+            auto d = tenant().state().dueTime(id);
+            return d.ok() && d->has_value();
+        },
+        10s));
+    EXPECT_GT(**tenant().state().dueTime(id), std::chrono::system_clock::now() + 3s)
+        << "deferred to when the window frees a slot, not retried at once";
+    EXPECT_EQ(issuedFor(ca, "abc.ido.example").size(), 2u);
+    EXPECT_EQ(statusOf(id), "valid") << "deferred, not failed";
+    EXPECT_NE(tenant().state().progress(id)->lastError.find("duplicate-certificates"),
+              std::string::npos);
+
+    ASSERT_TRUE(test::pollUntil([&] { return issuedFor(ca, "abc.ido.example").size() >= 3; }, 40s))
+        << "ordered once the oldest certificate left the window";
+    const auto issued = issuedFor(ca, "abc.ido.example");
+    EXPECT_GE(issued[2].certificate.notBefore(), issued[0].certificate.notBefore() + 14s);
+    for (const auto& o : ca.newOrders()) {
+        EXPECT_EQ(o.status, 201) << "the deferral was local: " << o.problem;
     }
 }
 

@@ -73,10 +73,12 @@ TEST(RelayProgressTest, SerialiseThenParseIsTheIdentity) {
     p.issue.notAfter = TimePoint{std::chrono::seconds(200)};
     p.issue.certificateUrl = "https://ca.example/cert/1";
     p.issue.polls = 7;
+    p.issue.startedAt = TimePoint{std::chrono::milliseconds(1'800'000'000'123)};
     auto back = RelayProgress::parse(p.fields());
     ASSERT_TRUE(back.ok()) << back.problem().detail;
     EXPECT_EQ(back->fields(), p.fields());
     EXPECT_EQ(back->issue.polls, 7);
+    EXPECT_EQ(back->issue.startedAt, p.issue.startedAt) << "to the millisecond";
     EXPECT_EQ(back->obtained, std::optional<std::size_t>(0));
     EXPECT_TRUE(back->done);
 }
@@ -86,7 +88,8 @@ TEST(RelayProgressTest, AbsentFieldsAreDeletedSoASaveReplacesTheRecord) {
     p.mode = RelayMode::emulate;
     p.obtained = 2;
     const auto absent = p.absentFields();
-    for (const auto& name : {"i_step", "i_order2", "i_pem", "i_polls", "done", "attempts"}) {
+    for (const auto& name :
+         {"i_step", "i_order2", "i_pem", "i_polls", "i_started_ms", "done", "attempts"}) {
         EXPECT_NE(std::find(absent.begin(), absent.end(), name), absent.end()) << name;
     }
     for (const auto& [name, value] : p.fields()) {

@@ -101,6 +101,50 @@ TEST_F(RelayStateTest, TheBudgetGrantsNoMoreThanItsRate) {
     EXPECT_EQ(*state_->takeBudget(50, 10, 100s), 10) << "never more than the bucket holds";
 }
 
+TEST_F(RelayStateTest, CertificateLimitsCountASlidingWindowAndSayWhenASlotFrees) {
+    // 5 per identical set per 100 s, 3 per domain per 100 s (scaled-down Let's Encrypt).
+    const std::vector<CertificateLimit> setAndDomain = {
+        {"certificates-per-domain", "domain:example.com", 3, 100s},
+        {"duplicate-certificates", "set:abc", 5, 100s}};
+    const std::vector<CertificateLimit> otherSet = {
+        {"certificates-per-domain", "domain:example.com", 3, 100s},
+        {"duplicate-certificates", "set:def", 5, 100s}};
+    const auto t0 = clock_.now();
+    EXPECT_TRUE(state_->certificateLimits(setAndDomain, "o1#0", true)->allowed);
+    clock_.advance(10s);
+    EXPECT_TRUE(state_->certificateLimits(otherSet, "o2#0", true)->allowed);
+    EXPECT_TRUE(state_->certificateLimits(otherSet, "o2#0", true)->allowed)
+        << "the same certificate again (a retried step) is not counted twice";
+    clock_.advance(10s);
+    // A look counts nothing: many looks, then one more certificate still fits.
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_TRUE(state_->certificateLimits(setAndDomain, "o3#0", false)->allowed);
+    }
+    EXPECT_TRUE(state_->certificateLimits(setAndDomain, "o3#0", true)->allowed);
+
+    // The domain now holds 3 (t0, t0+10, t0+20): full until the oldest leaves the window.
+    auto full = state_->certificateLimits(setAndDomain, "o4#0", true);
+    ASSERT_TRUE(full.ok());
+    EXPECT_FALSE(full->allowed);
+    EXPECT_EQ(full->limit, "certificates-per-domain");
+    EXPECT_EQ(full->key, "domain:example.com");
+    EXPECT_EQ(full->freeAt, t0 + 100s + 1ms);
+    EXPECT_FALSE(state_->certificateLimits(setAndDomain, "o4#0", true)->allowed)
+        << "a refused certificate took no slot";
+
+    clock_.set(t0 + 100s + 1ms);
+    EXPECT_TRUE(state_->certificateLimits(setAndDomain, "o4#0", true)->allowed)
+        << "the slot freed exactly when it said";
+    EXPECT_FALSE(state_->certificateLimits(otherSet, "o5#0", true)->allowed);
+
+    // Memory stays bounded: each set holds at most its limit, and expires.
+    auto card = pool_->command({"ZCARD", state_->keys().certificateLimit("domain:example.com")});
+    EXPECT_LE(card->asInteger().value_or(99), 3);
+    auto ttl = pool_->command({"PTTL", state_->keys().certificateLimit("set:abc")});
+    EXPECT_GT(ttl->asInteger().value_or(-1), 0);
+    EXPECT_LE(ttl->asInteger().value_or(-1), 100'000);
+}
+
 TEST_F(RelayStateTest, AnOrderWaitsInOneScheduleAtATimeAndPollsComeBackAsPollJobs) {
     ASSERT_TRUE(state_->ensureGroup().ok());
     const auto now = clock_.now();

@@ -57,13 +57,13 @@ TEST(RetryPolicyTest, RetryAfterFromTheCaIsNeverAnticipated) {
     EXPECT_EQ(earlier.due, kNow + policy.backoff(3));
 }
 
-TEST(RetryPolicyTest, PollsWaitOneSecondDoublingToTenThenStop) {
+TEST(RetryPolicyTest, PollsWaitAQuarterSecondDoublingToTenThenStop) {
     const RetryPolicy policy;
-    EXPECT_EQ(*policy.nextPoll(1, std::nullopt, kNow), kNow + 1s);
-    EXPECT_EQ(*policy.nextPoll(2, std::nullopt, kNow), kNow + 2s);
-    EXPECT_EQ(*policy.nextPoll(3, std::nullopt, kNow), kNow + 4s);
-    EXPECT_EQ(*policy.nextPoll(4, std::nullopt, kNow), kNow + 8s);
-    EXPECT_EQ(*policy.nextPoll(5, std::nullopt, kNow), kNow + 10s);
+    EXPECT_EQ(*policy.nextPoll(1, std::nullopt, kNow), kNow + 250ms);
+    EXPECT_EQ(*policy.nextPoll(2, std::nullopt, kNow), kNow + 500ms);
+    EXPECT_EQ(*policy.nextPoll(3, std::nullopt, kNow), kNow + 1s);
+    EXPECT_EQ(*policy.nextPoll(6, std::nullopt, kNow), kNow + 8s);
+    EXPECT_EQ(*policy.nextPoll(7, std::nullopt, kNow), kNow + 10s);
     EXPECT_EQ(*policy.nextPoll(34, std::nullopt, kNow), kNow + 10s);
     EXPECT_FALSE(policy.nextPoll(35, std::nullopt, kNow).has_value())
         << "polled long enough: the step counts as a transient failure";
@@ -72,7 +72,7 @@ TEST(RetryPolicyTest, PollsWaitOneSecondDoublingToTenThenStop) {
 TEST(RetryPolicyTest, APollHonoursRetryAfter) {
     const RetryPolicy policy;
     EXPECT_EQ(*policy.nextPoll(1, kNow + 30s, kNow), kNow + 30s);
-    EXPECT_EQ(*policy.nextPoll(4, kNow + 1s, kNow), kNow + 8s);
+    EXPECT_EQ(*policy.nextPoll(4, kNow + 1s, kNow), kNow + 2s);
 }
 
 TEST(RetryPolicyTest, OptionsAreHonoured) {

@@ -8,6 +8,7 @@
 /// cancellation.  The real RelayService threads run against a real Redis.
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 
 #include <gtest/gtest.h>
@@ -81,7 +82,11 @@ public:
                 .replayNonce(nonce());
         });
         router->add("POST", "/new-order", [this](http::Request& r) -> Result<http::Response> {
-            std::lock_guard lock(mutex_);
+            std::unique_lock lock(mutex_);
+            newOrdersReceived_++;
+            received_.notify_all();
+            // Held: the request has arrived and its answer waits (newOrder in flight).
+            released_.wait(lock, [this] { return !holdNewOrders_; });
             newOrder_ = payloadOf(*r.body());
             orders_.push_back(Order{newOrder_, "ready"});
             const auto id = std::to_string(orders_.size());
@@ -132,6 +137,9 @@ public:
         server_ = std::move(*http::Server::start(options, router));
     }
 
+    /// A held newOrder is released first, or stopping the server would wait for it.
+    ~ScriptedStarCa() { holdNewOrders(false); }
+
     std::string directoryUrl() const { return server_->baseUrl() + "/dir"; }
     std::string starUrl(int order = 1) const {
         return server_->baseUrl() + "/star/" + std::to_string(order);
@@ -158,6 +166,17 @@ public:
     void failFinalizes(int n) {
         std::lock_guard lock(mutex_);
         failFinalizes_ = n;
+    }
+    /// While held, newOrder requests are received (counted) but not answered: the
+    /// IdO's newOrder is in flight and its Order2 URL not yet known.
+    void holdNewOrders(bool on) {
+        std::lock_guard lock(mutex_);
+        holdNewOrders_ = on;
+        released_.notify_all();
+    }
+    int newOrdersReceived() {
+        std::lock_guard lock(mutex_);
+        return newOrdersReceived_;
     }
     /// While held, a finalized order stays `processing` (the CA is "issuing").
     void hold(bool on) {
@@ -203,6 +222,10 @@ private:
     json finalize_;
     std::vector<Order> orders_;
     bool hold_ = false;
+    bool holdNewOrders_ = false;
+    int newOrdersReceived_ = 0;
+    std::condition_variable received_;
+    std::condition_variable released_;
     int failFinalizes_ = 0;
     int finalizations_ = 0;
     int canceled_ = 0;
@@ -402,6 +425,62 @@ TEST_F(StarRelayTest, ACaOutageIsRetriedLaterFromTheScheduleNotInAWorker) {
     progress = tenant->state().progress(id);
     EXPECT_TRUE(progress->done);
     EXPECT_EQ(progress->attempts, 0) << "a success resets the count";
+}
+
+TEST_F(StarRelayTest, TerminatedWhileNewOrderIsInFlightTheOrder2IsCanceledOnceKnown) {
+    ScriptedStarCa ca(dir_ / "ca-tls", true);
+    ca.holdNewOrders(true);
+    startRelay(ca);
+    const auto made = processingStarOrder();
+    const std::string id = made.first;
+    // The IdO's newOrder has reached the CA; its answer (the Order2 URL) has not come back.
+    ASSERT_TRUE(test::pollUntil([&] { return ca.newOrdersReceived() == 1; }, 20s));
+    auto progress = relay_->tenant("example")->state().progress(id);
+    ASSERT_TRUE(progress.ok());
+    EXPECT_TRUE(progress->issue.order2Url.empty()) << "no Order2 URL recorded yet";
+
+    const auto delegation = (*state_->order(id))->delegationId;
+    ASSERT_TRUE(state_->terminateDelegation(delegation)->ok());
+    EXPECT_EQ(statusOf(id), "canceled");
+    ca.holdNewOrders(false);
+
+    // The URL becomes known after the termination: the CA still receives the cancel.
+    EXPECT_TRUE(test::pollUntil([&] { return ca.canceled() == 1; }, 20s))
+        << ca.canceled() << " cancels";
+    auto* tenant = relay_->tenant("example");
+    EXPECT_TRUE(test::pollUntil(
+        [&] {
+            auto p = tenant->state().progress(id);
+            return p.ok() && p->ended;
+        },
+        10s));
+    EXPECT_EQ(ca.finalizations(), 0) << "issuance stopped right after newOrder";
+    EXPECT_EQ(statusOf(id), "canceled") << "never relayed to valid";
+    EXPECT_TRUE((*state_->order(id))->upstreamUrl.empty());
+    EXPECT_EQ(ca.canceled(), 1) << "once";
+}
+
+TEST_F(StarRelayTest, TerminatedWhileTheCaIssuesTheRecordedOrder2IsCanceled) {
+    ScriptedStarCa ca(dir_ / "ca-tls", true);
+    ca.hold(true);  // the finalized Order2 stays `processing`
+    startRelay(ca);
+    const auto made = processingStarOrder();
+    const std::string id = made.first;
+    ASSERT_TRUE(test::pollUntil([&] { return ca.finalizations() == 1; }, 20s));
+    const auto delegation = (*state_->order(id))->delegationId;
+    ASSERT_TRUE(state_->terminateDelegation(delegation)->ok());
+    EXPECT_TRUE(test::pollUntil([&] { return ca.canceled() == 1; }, 20s))
+        << "the Order2 recorded in flight (not yet relayed) is canceled at the CA";
+    ca.hold(false);
+    auto* tenant = relay_->tenant("example");
+    EXPECT_TRUE(test::pollUntil(
+        [&] {
+            auto p = tenant->state().progress(id);
+            return p.ok() && p->ended && p->issue.step == IssueStep::none;
+        },
+        10s));
+    EXPECT_EQ(statusOf(id), "canceled");
+    EXPECT_TRUE((*state_->order(id))->upstreamUrl.empty()) << "never relayed";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "tests/idO/support/AcmeTestEnvironment.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "broker/http/DevelopmentCertificate.h"
@@ -53,6 +54,7 @@ AcmeTestEnvironment::AcmeTestEnvironment(AcmeTestOptions options)
         TenantConfig t;
         t.name = name;
         t.star = options_.star;
+        t.limits = {options_.limits.openOrdersPerAccount, options_.limits.openOrdersPerDelegation};
         config_.tenants.push_back(std::move(t));
     }
     startAcme();
@@ -92,8 +94,9 @@ void AcmeTestEnvironment::startAcme() {
         http::ServerOptions server;
         server.port = static_cast<uint16_t>(port);
         server.tls = tls_;
-        server.maxThreads = 8;
+        server.maxThreads = std::min(8, config_.limits.threads);
         server.maxBodyBytes = static_cast<size_t>(config_.limits.maxBodyBytes);
+        server.headerTimeout = std::chrono::milliseconds(config_.limits.headerTimeoutMs);
         server.logComponent = "acme";
         auto started = http::Server::start(server, router);
         if (started.ok()) {
@@ -113,6 +116,7 @@ void AcmeTestEnvironment::startAdmin() {
     server.port = 0;
     server.maxThreads = 4;
     server.maxBodyBytes = static_cast<size_t>(config_.limits.maxBodyBytes);
+    server.headerTimeout = std::chrono::milliseconds(config_.limits.headerTimeoutMs);
     server.logComponent = "admin";
     auto started = http::Server::start(server, router);
     if (!started.ok()) {

@@ -117,6 +117,8 @@ public:
     const std::string& adminToken() const { return options_.adminToken; }
     /// The development CA certificate clients must trust.
     const std::filesystem::path& caFile() const { return caFile_; }
+    /// The ACME listener's certificate chain and key (another listener may share them).
+    const std::optional<http::TlsFiles>& tlsFiles() const { return tls_; }
 
     store::RedisPool& pool() { return *pool_; }
     legate::test::RedisServer& redis() { return *redis_; }
