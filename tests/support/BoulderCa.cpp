@@ -575,7 +575,13 @@ BoulderCa::BoulderCa(const std::filesystem::path& dir, BoulderCaOptions options)
     m.server = std::move(*started);
 }
 
-BoulderCa::~BoulderCa() = default;
+// The server stops (drains its handlers) before anything they use is destroyed: the
+// relay under test outlives the CA and may still be talking to it.
+BoulderCa::~BoulderCa() {
+    if (impl_ && impl_->server) {
+        impl_->server->stop();
+    }
+}
 
 std::string BoulderCa::directoryUrl() const {
     return impl_->base() + "/dir";

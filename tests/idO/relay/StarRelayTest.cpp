@@ -137,8 +137,12 @@ public:
         server_ = std::move(*http::Server::start(options, router));
     }
 
-    /// A held newOrder is released first, or stopping the server would wait for it.
-    ~ScriptedStarCa() { holdNewOrders(false); }
+    /// A held newOrder is released first, or stopping the server would wait for it;
+    /// then the server drains its handlers before any member they use is destroyed.
+    ~ScriptedStarCa() {
+        holdNewOrders(false);
+        server_->stop();
+    }
 
     std::string directoryUrl() const { return server_->baseUrl() + "/dir"; }
     std::string starUrl(int order = 1) const {
@@ -214,7 +218,6 @@ private:
 
     bool reflect_;
     std::filesystem::path caFile_;
-    http::ServerPtr server_;
     std::atomic<int> nonces_{0};
     std::atomic<bool> accountMade_{false};
     std::mutex mutex_;
@@ -229,6 +232,9 @@ private:
     int failFinalizes_ = 0;
     int finalizations_ = 0;
     int canceled_ = 0;
+    // Last, so destroyed first: the relay under test outlives the CA and may still be
+    // polling it, and a handler in flight must never see the members above destroyed.
+    http::ServerPtr server_;
 };
 
 class StarRelayTest : public ::testing::Test {
