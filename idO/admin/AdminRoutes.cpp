@@ -326,8 +326,6 @@ Result<http::Response> showDelegation(http::Request& request, TenantContext& ten
             orders.push_back(std::move(**order));
         }
     }
-    std::sort(orders.begin(), orders.end(),
-              [](const auto& a, const auto& b) { return a.created < b.created; });
     json list = json::array();
     for (const auto& order : orders) {
         std::optional<CertificateRecord> cert;

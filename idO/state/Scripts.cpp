@@ -22,6 +22,19 @@ local function release_open(okey, oid)
   if o[1] then redis.call('ZREM', prefix .. 'acct:' .. o[1] .. ':open', oid) end
   if o[2] then redis.call('ZREM', prefix .. 'deleg:' .. o[2] .. ':open', oid) end
 end
+-- A delegation's orders index (deleg:<id>:orders) is a sorted set scored by creation
+-- time; releases before 2026-12 kept a set (a Redis 7.0 set of strings is a hash table,
+-- ~150 B more per delegation than a one-member sorted set, and SSCAN pages come in no
+-- order, possibly twice).  A set found here becomes the sorted set, its old members
+-- first (score 0, by id); idempotent.
+-- True when it converted.
+local function orders_index(key)
+  if redis.call('TYPE', key).ok ~= 'set' then return false end
+  local members = redis.call('SMEMBERS', key)
+  redis.call('DEL', key)
+  for _, m in ipairs(members) do redis.call('ZADD', key, 0, m) end
+  return true
+end
 -- A ready order past its expires becomes invalid (RFC 8555 section 7.1.6) and frees its
 -- slots; true when it did.  now: seconds.
 local function expire_if_due(okey, oid, now, audit_key)
@@ -189,11 +202,11 @@ return {'ok'}
 // ARGV: id, now, state prefix, events channel, chunk size.
 // Step 2, repeated until it answers 'done': ends about `chunk size` of the terminated
 // delegation's orders (live ones canceled, their publications canceled, their open-order
-// slots freed), walking the orders set with SSCAN and keeping the cursor in the
+// slots freed), walking the orders index by rank and keeping the next rank in the
 // delegation's hash, so each call makes progress and a retry after a crash resumes where
 // the last completed call stopped.  Ending an order twice changes nothing (idempotent).
-// The set cannot grow meanwhile: createOrder refuses a terminated delegation.  The last
-// call queues the relay job.
+// The index cannot change meanwhile: createOrder refuses a terminated delegation, and
+// nothing removes from it.  The last call queues the relay job.
 const store::LuaScript& terminateOrders() {
     return script(R"LUA(
 local d = redis.call('HMGET', KEYS[1], 'status', 'pending_orders', 'terminate_cursor')
@@ -201,8 +214,13 @@ if not d[1] then return {'not-found'} end
 if d[1] ~= 'terminated' then return {'not-terminated', d[1]} end
 if d[2] ~= '1' then return {'done', '0'} end
 local canceled = 0
-local scan = redis.call('SSCAN', KEYS[2], d[3] or '0', 'COUNT', tonumber(ARGV[5]))
-for _, oid in ipairs(scan[2]) do
+-- A cursor left by an older release is an SSCAN cursor, not a rank: start over (ending
+-- an order twice changes nothing).
+local from = tonumber(d[3] or '0') or 0
+if orders_index(KEYS[2]) then from = 0 end
+local chunk = math.max(1, tonumber(ARGV[5]))
+local ids = redis.call('ZRANGE', KEYS[2], from, from + chunk - 1)
+for _, oid in ipairs(ids) do
   local okey = ARGV[3] .. 'order:' .. oid
   local o = redis.call('HMGET', okey, 'status', 'cert')
   if o[1] == 'ready' or o[1] == 'processing' or o[1] == 'valid' then
@@ -221,14 +239,24 @@ for _, oid in ipairs(scan[2]) do
     end
   end
 end
-if scan[1] ~= '0' then
-  redis.call('HSET', KEYS[1], 'terminate_cursor', scan[1])
+if redis.call('ZCARD', KEYS[2]) > from + chunk then
+  redis.call('HSET', KEYS[1], 'terminate_cursor', tostring(from + chunk))
   return {'more', tostring(canceled)}
 end
 redis.call('HDEL', KEYS[1], 'pending_orders', 'terminate_cursor')
 redis.call('XADD', KEYS[3], '*', 'kind', 'terminate', 'delegation', ARGV[1], 'at', ARGV[2])
 audit(KEYS[4], 'what', 'delegation', 'id', ARGV[1], 'to', 'orders-ended', 'at', ARGV[2])
 return {'done', tostring(canceled)}
+)LUA");
+}
+
+// KEYS: delegation's orders.  ARGV: first rank, last rank (-1: to the end).
+// The delegation's order ids oldest first (a set left by an older release is converted
+// first: orders_index).
+const store::LuaScript& ordersOfDelegation() {
+    return script(R"LUA(
+orders_index(KEYS[1])
+return redis.call('ZRANGE', KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
 )LUA");
 }
 
@@ -281,7 +309,8 @@ redis.call('HSET', KEYS[1], 'account', ARGV[2], 'delegation', ARGV[3], 'status',
            'not_before', ARGV[7], 'not_after', ARGV[8], 'expires', ARGV[9], 'created', ARGV[10],
            'cert', ARGV[11], 'implicit', ARGV[14])
 redis.call('ZADD', KEYS[2], ARGV[10], ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[1])
+orders_index(KEYS[3])
+redis.call('ZADD', KEYS[3], ARGV[10], ARGV[1])
 redis.call('ZADD', KEYS[8], ARGV[9], ARGV[1])
 redis.call('ZADD', KEYS[9], ARGV[9], ARGV[1])
 redis.call('ZADD', KEYS[10], ARGV[9], ARGV[1])

@@ -21,6 +21,7 @@ const store::LuaScript& changeKey();
 const store::LuaScript& createDelegation();
 const store::LuaScript& markDelegationTerminated();
 const store::LuaScript& terminateOrders();
+const store::LuaScript& ordersOfDelegation();
 const store::LuaScript& setDelegationTermination();
 const store::LuaScript& createOrder();
 const store::LuaScript& sweepExpiredOrders();

@@ -1,6 +1,7 @@
 #include "idO/state/TenantState.h"
 
 #include <charconv>
+#include <limits>
 #include <span>
 #include <utility>
 
@@ -306,23 +307,19 @@ Result<Outcome> TenantState::terminateDelegation(const std::string& id, int64_t 
 
 Result<Page> TenantState::ordersOfDelegationPage(const std::string& id, uint64_t cursor,
                                                  int64_t limit) {
-    auto reply = store::rejectErrorReply(
-        pool_.command({"SSCAN", keys_.delegationOrders(id), std::to_string(cursor), "COUNT",
-                       std::to_string(limit)}));
+    // One more than asked tells whether a next page exists.
+    const auto from =
+        static_cast<int64_t>(std::min<uint64_t>(cursor, std::numeric_limits<int64_t>::max() / 2));
+    auto reply = store::rejectErrorReply(scripts::ordersOfDelegation().run(
+        pool_, {keys_.delegationOrders(id)}, {std::to_string(from), std::to_string(from + limit)}));
     LEGATE_TRY(reply);
-    const auto& e = reply->elements();
-    if (e.size() != 2) {
-        return unexpected("SSCAN", *reply);
-    }
     Page page;
-    for (const auto& member : e[1].elements()) {
-        page.ids.push_back(member.text());
-    }
-    uint64_t next = 0;
-    const auto text = e[0].text();
-    std::from_chars(text.data(), text.data() + text.size(), next);
-    if (next != 0) {
-        page.next = static_cast<int64_t>(next);
+    for (const auto& e : reply->elements()) {
+        if (static_cast<int64_t>(page.ids.size()) == limit) {
+            page.next = from + limit;
+            break;
+        }
+        page.ids.push_back(e.text());
     }
     return page;
 }
@@ -406,7 +403,8 @@ Result<Page> TenantState::ordersOfAccount(const std::string& accountId, int64_t 
 }
 
 Result<std::vector<std::string>> TenantState::ordersOfDelegation(const std::string& id) {
-    auto reply = store::rejectErrorReply(pool_.command({"SMEMBERS", keys_.delegationOrders(id)}));
+    auto reply = store::rejectErrorReply(
+        scripts::ordersOfDelegation().run(pool_, {keys_.delegationOrders(id)}, {"0", "-1"}));
     LEGATE_TRY(reply);
     std::vector<std::string> out;
     for (const auto& e : reply->elements()) {

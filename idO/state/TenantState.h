@@ -117,9 +117,10 @@ public:
     Result<Outcome> createOrder(OrderRecord& order, const OpenOrderLimits& limits = {});
     Result<std::optional<OrderRecord>> order(const std::string& id);
     Result<Page> ordersOfAccount(const std::string& accountId, int64_t offset, int64_t limit);
+    /// The delegation's order ids, oldest first.
     Result<std::vector<std::string>> ordersOfDelegation(const std::string& delegationId);
-    /// One page of the delegation's orders (SSCAN: `cursor` 0 starts, about `limit` ids,
-    /// in no particular order; next is absent on the last page).
+    /// One page of the delegation's orders, oldest first: `cursor` is the rank to start
+    /// at (0: the first page), at most `limit` ids; next is absent on the last page.
     Result<Page> ordersOfDelegationPage(const std::string& delegationId, uint64_t cursor,
                                         int64_t limit);
     /// How many open orders count against the caps right now.

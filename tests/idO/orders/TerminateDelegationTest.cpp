@@ -133,6 +133,46 @@ TEST_F(TerminateDelegationTest, ATerminationCutShortIsCompletedByTheNextCall) {
     EXPECT_EQ(state().terminateDelegation(o.delegation.id)->reason, "already");
 }
 
+/// What an older release left: the orders index as a plain set, and a termination cut
+/// short with an SSCAN cursor in terminate_cursor.  Reading converts the set to the sorted
+/// set; terminating restarts from the first order and still ends every one.
+TEST_F(TerminateDelegationTest, AnOrdersSetFromAnOlderReleaseIsConvertedAndTerminated) {
+    auto key = *crypto::PrivateKey::generate(crypto::KeyType::P256);
+    auto o = onboard(key);
+    auto orders = manyOrders(o, 250);
+    const auto& keys = state().keys();
+    const auto index = keys.delegationOrders(o.delegation.id);
+    auto toLegacySet = [&] {
+        ASSERT_TRUE(pool_->command({"DEL", index}).ok());
+        for (const auto& order : orders) {
+            ASSERT_TRUE(pool_->command({"SADD", index, order.id}).ok());
+        }
+        ASSERT_EQ(pool_->command({"TYPE", index})->text(), "set");
+    };
+    toLegacySet();
+    auto ids = state().ordersOfDelegation(o.delegation.id);
+    ASSERT_TRUE(ids.ok()) << ids.problem().detail;
+    EXPECT_EQ(ids->size(), orders.size());
+    EXPECT_EQ(pool_->command({"TYPE", index})->text(), "zset");
+    auto page = state().ordersOfDelegationPage(o.delegation.id, 200, 100);
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->ids.size(), 50u);
+    EXPECT_FALSE(page->next);
+
+    toLegacySet();
+    auto marked = scripts::markDelegationTerminated().run(
+        *pool_, {keys.delegation(o.delegation.id), keys.auditStream()},
+        {o.delegation.id, timeField(clock_.now())});
+    ASSERT_TRUE(marked.ok());
+    ASSERT_TRUE(
+        pool_->command({"HSET", keys.delegation(o.delegation.id), "terminate_cursor", "248"}).ok());
+    auto outcome = state().terminateDelegation(o.delegation.id, 100);
+    ASSERT_TRUE(outcome.ok());
+    EXPECT_EQ(outcome->reason, "ok");
+    EXPECT_EQ(outcome->detail, "250") << "restarted from the first order, not rank 248";
+    expectAllEnded(orders, o);
+}
+
 /// Another tenant's requests while 5000 orders are terminated: the longest wait with
 /// chunks of 100 and with everything in one script (chunk 1 000 000), printed.
 TEST_F(TerminateDelegationTest, OtherTenantLatencyDuringATerminationOf5000Orders) {
