@@ -351,7 +351,7 @@ int run(const std::map<std::string, int>& options) {
     for (const auto& s : sample) {
         auto order = require(state.order(s.order), "order");
         byKind["delegation hash"] += double(memoryUsage(pool, keys.delegation(s.delegation)));
-        byKind["delegation's orders (set)"] +=
+        byKind["delegation's orders (zset)"] +=
             double(memoryUsage(pool, keys.delegationOrders(s.delegation)));
         byKind["order hash"] += double(memoryUsage(pool, keys.order(s.order)));
         byKind["publication hash (cert chain)"] +=
