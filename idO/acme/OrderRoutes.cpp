@@ -360,7 +360,8 @@ Result<Response> finalize(Request& request, TenantContext& tenant) {
         }
         return std::move(**verdict);
     }
-    auto outcome = tenant.state.acceptFinalize(order->id, wire::base64UrlEncode(csr->der()));
+    const auto& der = csr->der();
+    auto outcome = tenant.state.acceptFinalize(order->id, std::string(der.begin(), der.end()));
     LEGATE_TRY(outcome);
     if (outcome->reason == "expired") {
         return expired();

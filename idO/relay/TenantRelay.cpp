@@ -255,12 +255,7 @@ Status TenantRelay::advance(const std::string& orderId, JobKind kind, WorkerCont
                            {{"tenant", tenant_}, {"order", orderId}, {"mode", mode}});
     }
 
-    auto csrDer = wire::base64UrlDecode(o.csr);
-    if (!csrDer.ok()) {
-        return handleFailure(o, p, held.token(),
-                             IssueFailure{Kind::permanent, csrDer.problem(), std::nullopt});
-    }
-    auto csr = crypto::Csr::fromDer(*csrDer);
+    auto csr = crypto::Csr::fromDer(crypto::Bytes(o.csrDer.begin(), o.csrDer.end()));
     if (!csr.ok()) {
         return handleFailure(o, p, held.token(),
                              IssueFailure{Kind::permanent, csr.problem(), std::nullopt});

@@ -2,7 +2,9 @@
 
 #include <charconv>
 
+#include "broker/crypto/Pem.h"
 #include "broker/store/RedisReply.h"
+#include "broker/wire/Base64Url.h"
 
 namespace legate::ido {
 namespace {
@@ -42,7 +44,38 @@ std::vector<std::string> stringsField(const FieldMap& f, const std::string& name
     return out;
 }
 
+bool looksLikeDer(std::string_view v) {
+    return v.size() >= 4 && static_cast<unsigned char>(v[0]) == 0x30 &&
+           static_cast<unsigned char>(v[1]) >= 0x81 && static_cast<unsigned char>(v[1]) <= 0x83;
+}
+
 }  // namespace
+
+std::string certificateForStorage(std::string_view pem) {
+    auto blocks = crypto::parsePemBlocks(pem, acme::ErrorType::malformed);
+    if (!blocks.ok() || blocks->size() != 1 || (*blocks)[0].label != "CERTIFICATE" ||
+        !looksLikeDer(std::string_view(reinterpret_cast<const char*>((*blocks)[0].der.data()),
+                                       (*blocks)[0].der.size()))) {
+        return std::string(pem);
+    }
+    const auto& der = (*blocks)[0].der;
+    return std::string(der.begin(), der.end());
+}
+
+std::string storedCertificatePem(std::string_view stored) {
+    if (!looksLikeDer(stored)) {
+        return std::string(stored);
+    }
+    return crypto::toPem("CERTIFICATE", crypto::Bytes(stored.begin(), stored.end()));
+}
+
+std::string storedCsrDer(std::string_view stored) {
+    if (stored.empty() || looksLikeDer(stored)) {
+        return std::string(stored);
+    }
+    auto der = wire::base64UrlDecode(stored);
+    return der.ok() ? std::string(der->begin(), der->end()) : std::string(stored);
+}
 
 FieldMap fieldsOf(const store::RedisReply& reply) {
     FieldMap out;
@@ -141,7 +174,7 @@ std::optional<OrderRecord> OrderRecord::fromFields(std::string id, const FieldMa
     o.notBefore = optionalTime(f, "not_before");
     o.notAfter = optionalTime(f, "not_after");
     o.expires = timeFromField(get(f, "expires"));
-    o.csr = get(f, "csr");
+    o.csrDer = storedCsrDer(get(f, "csr"));
     o.error = jsonField(f, "error");
     o.certToken = get(f, "cert");
     o.upstreamUrl = get(f, "upstream_url");
@@ -158,7 +191,7 @@ std::optional<CertificateRecord> CertificateRecord::fromFields(std::string token
     c.token = std::move(token);
     c.orderId = get(f, "order");
     c.state = get(f, "state");
-    c.pem = get(f, "pem");
+    c.pem = storedCertificatePem(get(f, "pem"));
     c.notBefore = optionalTime(f, "not_before");
     c.notAfter = optionalTime(f, "not_after");
     c.nextPublication = optionalTime(f, "next_publication");
@@ -166,7 +199,7 @@ std::optional<CertificateRecord> CertificateRecord::fromFields(std::string token
     c.allowGet = get(f, "allow_get") == "1";
     c.star = get(f, "star") == "1";
     c.version = std::atoll(get(f, "version").c_str());
-    c.nextPem = get(f, "next_pem");
+    c.nextPem = storedCertificatePem(get(f, "next_pem"));
     c.nextNotBefore = optionalTime(f, "next_not_before");
     c.nextNotAfter = optionalTime(f, "next_not_after");
     c.nextFrom = optionalTime(f, "next_from");

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -98,6 +99,20 @@ struct DelegationRecord {
     static std::optional<DelegationRecord> fromFields(std::string id, const FieldMap& f);
 };
 
+// Certificates and CSRs are stored as DER, 3/4 of their PEM or base64url text
+// (docs/state.md "Encodings").  Records written by a release before 2026-12 hold the text;
+// readers accept both.  A stored value is DER when it starts like a DER SEQUENCE with a
+// long-form length (0x30 0x81..0x83), which no PEM or base64url text can.
+
+/// The stored form of an end-entity certificate: its DER when `pem` is exactly one PEM
+/// CERTIFICATE block, else `pem` unchanged.
+std::string certificateForStorage(std::string_view pem);
+/// The PEM of a stored end-entity certificate (PEM from an older release: as it is).
+std::string storedCertificatePem(std::string_view stored);
+/// The DER of a stored CSR (base64url from an older release: decoded; a value that is
+/// neither is returned as it is, for the CSR parser to refuse).
+std::string storedCsrDer(std::string_view stored);
+
 /// Order1: an NDC's order on the IdO.
 struct OrderRecord {
     std::string id;
@@ -115,7 +130,9 @@ struct OrderRecord {
     std::optional<TimePoint> notBefore;
     std::optional<TimePoint> notAfter;
     TimePoint expires;
-    std::string csr;       ///< base64url DER, once finalize is accepted
+    /// The CSR as DER, once finalize is accepted.  Stored as DER (docs/state.md); an
+    /// order written by a release before 2026-12 holds base64url text, decoded here.
+    std::string csrDer;
     nlohmann::json error;  ///< problem document or null
     std::string certToken;
     /// The CA's certificate / star-certificate URL when Order1 points there instead of
@@ -141,7 +158,10 @@ struct CertificateRecord {
     std::string token;
     std::string orderId;
     std::string state;  ///< pending, active, canceled
-    std::string pem;    ///< the current chain, end-entity first
+    /// The current chain as PEM, end-entity first.  Redis holds the end-entity
+    /// certificate as DER and the issuer chain once per tenant (docs/state.md);
+    /// TenantState::certificate puts the PEM chain together.
+    std::string pem;
     std::optional<TimePoint> notBefore;
     std::optional<TimePoint> notAfter;
     /// When the next certificate is due to be published (STAR), for Cache-Control.

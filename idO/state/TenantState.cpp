@@ -413,9 +413,9 @@ Result<std::vector<std::string>> TenantState::ordersOfDelegation(const std::stri
     return out;
 }
 
-Result<Outcome> TenantState::acceptFinalize(const std::string& id, const std::string& csr) {
+Result<Outcome> TenantState::acceptFinalize(const std::string& id, const std::string& csrDer) {
     return run(scripts::acceptFinalize(),
-               {keys_.order(id), keys_.relayStream(), keys_.auditStream()}, {id, csr, now()});
+               {keys_.order(id), keys_.relayStream(), keys_.auditStream()}, {id, csrDer, now()});
 }
 
 Result<Outcome> TenantState::rejectFinalize(const std::string& id, const Problem& problem) {
@@ -519,9 +519,9 @@ Result<Outcome> TenantState::publishCertificate(const std::string& token, const 
         scripts::publishCertificate(),
         {keys_.certificate(token), keys_.order(orderId), keys_.auditStream(),
          keys_.certificateHistory(token), keys_.chain(chainId)},
-        {token, endEntity, timeField(notBefore), timeField(notAfter), optionalTime(nextPublication),
-         now(), keys_.eventsChannel(), orderId, optionalTime(from), std::to_string(kHistoryLength),
-         chainId, issuers, std::to_string(chainLifetime.count())});
+        {token, certificateForStorage(endEntity), timeField(notBefore), timeField(notAfter),
+         optionalTime(nextPublication), now(), keys_.eventsChannel(), orderId, optionalTime(from),
+         std::to_string(kHistoryLength), chainId, issuers, std::to_string(chainLifetime.count())});
 }
 
 Result<std::vector<CertificateWindow>> TenantState::certificateHistory(const std::string& token) {

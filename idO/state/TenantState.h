@@ -129,9 +129,9 @@ public:
     /// One bounded step of the expiry sweep: at most `batch` due orders; ready ones
     /// become invalid (RFC 8555 section 7.1.6) and free their open-order slots.
     Result<SweepResult> sweepExpiredOrders(int64_t batch = 100);
-    /// ready -> processing with the CSR stored and a relay job queued; reasons not-ready,
-    /// expired (a ready order past `expires`: made invalid instead).
-    Result<Outcome> acceptFinalize(const std::string& id, const std::string& csrBase64Url);
+    /// ready -> processing with the CSR (DER) stored and a relay job queued; reasons
+    /// not-ready, expired (a ready order past `expires`: made invalid instead).
+    Result<Outcome> acceptFinalize(const std::string& id, const std::string& csrDer);
     /// ready -> invalid with the problem in `error`; reasons not-ready, expired.
     Result<Outcome> rejectFinalize(const std::string& id, const acme::Problem& problem);
     /// STAR valid -> canceled, publication canceled, relay job; reason invalid-state.

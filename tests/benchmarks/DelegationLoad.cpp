@@ -164,7 +164,8 @@ Loaded loadOne(TenantState& state, RelayState& relay, const Fixture& fx, const N
                        "key");
     auto csr = require(profiles::CsrBuilder::build(tmpl, key, {}), "csr");
     auto finalized =
-        require(state.acceptFinalize(order.id, wire::base64UrlEncode(csr.der())), "acceptFinalize");
+        require(state.acceptFinalize(order.id, std::string(csr.der().begin(), csr.der().end())),
+                "acceptFinalize");
     if (!finalized.ok()) {
         throw std::runtime_error("acceptFinalize: " + finalized.reason);
     }

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/crypto/CertificateBuilder.h"
+#include "broker/crypto/Csr.h"
 #include "broker/store/RedisPool.h"
+#include "broker/wire/Base64Url.h"
 #include "idO/state/TenantState.h"
 #include "tests/idO/support/RedisSnapshot.h"
 #include "tests/support/RedisServer.h"
@@ -139,6 +142,45 @@ TEST_F(TenantStateTest, AnotherNdcsDelegationIsUnknown) {
     EXPECT_EQ(snapshot(), before);
 }
 
+// docs/state.md "Encodings": the CSR and the end-entity certificate are stored as DER;
+// readers still take the base64url and PEM text that releases before 2026-12 wrote.
+TEST_F(TenantStateTest, CsrAndCertificateAreStoredAsDerAndOlderTextStillReads) {
+    using namespace std::chrono_literals;
+    const auto o = onboard();
+    auto key = *crypto::PrivateKey::generate(crypto::KeyType::P256);
+    crypto::CsrRequest request;
+    request.dnsNames = {"abc.ido.example"};
+    const auto csr = *crypto::createCsr(key, request);
+    const std::string der(csr.der().begin(), csr.der().end());
+    const auto nb = clock_.now();
+    const auto leafPem = crypto::CertificateBuilder()
+                             .dnsNames({"abc.ido.example"})
+                             .validity(nb, nb + 48h)
+                             .selfSigned(key)
+                             ->toPem();
+
+    auto order = starOrder(o);
+    ASSERT_TRUE(state_->createOrder(order)->ok());
+    ASSERT_TRUE(state_->acceptFinalize(order.id, der)->ok());
+    EXPECT_EQ(state_->order(order.id).value()->csrDer, der);
+    EXPECT_EQ(pool_->command({"HGET", state_->keys().order(order.id), "csr"})->text(), der);
+    ASSERT_TRUE(
+        state_->publishCertificate(order.certToken, leafPem, nb, nb + 48h, std::nullopt)->ok());
+    EXPECT_EQ(state_->certificate(order.certToken).value()->pem, leafPem);
+    const auto stored =
+        pool_->command({"HGET", state_->keys().certificate(order.certToken), "pem"})->text();
+    const auto leafDer = crypto::Certificate::fromPem(leafPem)->der();
+    EXPECT_EQ(stored, std::string(leafDer.begin(), leafDer.end()));
+
+    // The same order and publication as an older release left them: text.
+    const auto csr64 = wire::base64UrlEncode(csr.der());
+    ASSERT_TRUE(pool_->command({"HSET", state_->keys().order(order.id), "csr", csr64}).ok());
+    ASSERT_TRUE(
+        pool_->command({"HSET", state_->keys().certificate(order.certToken), "pem", leafPem}).ok());
+    EXPECT_EQ(state_->order(order.id).value()->csrDer, der);
+    EXPECT_EQ(state_->certificate(order.certToken).value()->pem, leafPem);
+}
+
 TEST_F(TenantStateTest, OrderLifecycleFinalizePublishCancel) {
     const auto o = onboard();
     auto order = starOrder(o);
@@ -154,7 +196,7 @@ TEST_F(TenantStateTest, OrderLifecycleFinalizePublishCancel) {
     EXPECT_EQ(state_->acceptFinalize(order.id, "Q1NS")->reason, "not-ready");
     auto processing = state_->order(order.id).value();
     EXPECT_EQ(processing->status, "processing");
-    EXPECT_EQ(processing->csr, "Q1NS");
+    EXPECT_EQ(processing->csrDer, "CSR");  // base64url text, as an older release stored it
     auto jobs = pool_->command({"XRANGE", state_->keys().relayStream(), "-", "+"});
     ASSERT_EQ(jobs->elements().size(), 1u);
     EXPECT_EQ(jobs->elements()[0].toString().find("finalize") != std::string::npos, true);

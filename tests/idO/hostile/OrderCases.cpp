@@ -62,7 +62,7 @@ HostileCase strayCsr(std::string name, std::string error,
                     ASSERT_TRUE(stored.ok() && stored->has_value());
                     EXPECT_EQ((*stored)->status, "invalid");
                     EXPECT_EQ((*stored)->error.value("type", ""), urn(error));
-                    EXPECT_TRUE((*stored)->csr.empty()) << "a refused CSR was kept";
+                    EXPECT_TRUE((*stored)->csrDer.empty()) << "a refused CSR was kept";
                 };
                 return attack;
             }};

@@ -486,7 +486,11 @@ TEST_F(OrderRoutesTest, ConformingCsrMovesTheOrderToProcessing) {
     EXPECT_TRUE(reply.headers.get("Retry-After"));
     const auto stored = *state().order(id).value();
     EXPECT_EQ(stored.status, "processing");
-    EXPECT_EQ(stored.csr, csr);
+    const auto der = *wire::base64UrlDecode(csr);
+    EXPECT_EQ(stored.csrDer, std::string(der.begin(), der.end()));
+    // Redis holds the DER itself, not its base64url text (docs/state.md "Encodings").
+    EXPECT_EQ(env_->pool().command({"HGET", state().keys().order(id), "csr"})->text().size(),
+              der.size());
 
     // A second finalize: the order is no longer ready.
     const auto before = snapshot();

@@ -314,11 +314,14 @@ TEST_F(PublicationTest, IssuerChainsAreStoredOnceAndReadersGetTheWholeChain) {
     EXPECT_EQ(chainKeys(), 1u);  // one issuer chain for both publications
     EXPECT_EQ((*state().certificate(first.certToken))->pem, firstPem);
     EXPECT_EQ((*state().certificate(second.certToken))->pem, secondPem);
-    // The publication itself holds the end-entity certificate only.
+    // The publication itself holds the end-entity certificate only, as DER.
     const auto stored =
         pool_->command({"HGET", state().keys().certificate(first.certToken), "pem"})->text();
-    EXPECT_LT(stored.size(), firstPem.size());
-    EXPECT_EQ(firstPem.rfind(stored, 0), 0u);
+    ASSERT_FALSE(stored.empty());
+    EXPECT_EQ(static_cast<unsigned char>(stored[0]), 0x30);
+    const auto endEntityPem = storedCertificatePem(stored);
+    EXPECT_EQ(firstPem.rfind(endEntityPem, 0), 0u);
+    EXPECT_LT(stored.size() * 4, endEntityPem.size() * 3 + 4);
     // Kept until a week after the later notAfter of the two.
     const auto key = pool_->command({"KEYS", "legate:example:*chain:*"})->elements()[0].text();
     const auto ttl = pool_->command({"TTL", key})->asInteger().value_or(-1);

@@ -6,16 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include "broker/crypto/Csr.h"
 #include "broker/crypto/Key.h"
-#include "broker/log/Setup.h"
-#include "broker/wire/Base64Url.h"
-#include "idO/relay/RelayService.h"
-#include "idO/state/TenantState.h"
 #include "idO/upstream/AcmeClient.h"
+#include "tests/idO/relay/RelayFixture.h"
 #include "tests/support/BoulderCa.h"
-#include "tests/support/RedisServer.h"
-#include "tests/support/TestSupport.h"
 
 namespace legate::ido::relay {
 namespace {
@@ -31,78 +25,15 @@ std::vector<test::BoulderProfile> scaledProfiles() {
             {"shortlived", "Six-day certificates", 6s, 1s, 600s, 25}};
 }
 
-class BoulderEmulationTest : public ::testing::Test {
+class BoulderEmulationTest : public RelayFixture {
 protected:
-    void SetUp() override {
-        LEGATE_REQUIRE_REDIS();
-        (void)log::setup(log::Level::info, "stderr");
-        redis_ = std::make_unique<test::RedisServer>();
-        pool_ = std::make_unique<store::RedisPool>(*store::RedisUrl::parse(redis_->url()));
-        state_ = std::make_unique<TenantState>(
-            *pool_, TenantKeys(*store::KeyLayout::forTenant("example")), SystemClock::instance());
-    }
-
-    UpstreamConfig upstreamFor(test::BoulderCa& ca) {
-        UpstreamConfig up;
-        up.directory = ca.directoryUrl();
-        up.caBundle = ca.tlsCaFile().string();
-        up.roots = ca.rootsFile().string();
-        up.accountKey = (dir_ / "account.pem").string();
-        up.solvers.preference = {"http-01"};
-        up.solvers.http01 = solvers::Http01ResponderOptions{.host = "127.0.0.1", .port = 0};
-        up.renewal.leadTimeSeconds = 1;
-        up.profiles.star = {{604800, "shortlived", ""}, {7776000, "classic", ""}};
-        return up;
-    }
-
     void startRelay(const UpstreamConfig& up, int64_t tickMs = 50) {
-        ServeConfig config;
-        config.redis.url = redis_->url();
-        config.relay.workers = 2;
-        config.relay.claimIdleMs = 1000;
-        config.relay.tickMs = tickMs;
-        TenantConfig tenant;
-        tenant.name = "example";
-        tenant.upstream = up;
-        config.tenants.push_back(tenant);
-        auto service = RelayService::start(config, *store::RedisUrl::parse(redis_->url()),
-                                           SystemClock::instance());
-        ASSERT_TRUE(service.ok()) << service.problem().detail;
-        relay_ = std::move(*service);
+        RelayFixture::startRelay(up, {.tickMs = tickMs});
     }
 
     /// A STAR Order1 in processing with a real CSR, as finalize leaves it.
     std::string processingStarOrder(const std::string& label, int64_t lifetime = 86400) {
-        auto ndc = state_->createNdc("cdn-" + label, "ops@cdn.example");
-        AccountRecord a;
-        a.id = newId();
-        a.jwk = {{"kty", "OKP"}};
-        a.thumbprint = "tp-" + label;
-        EXPECT_TRUE(state_->bindAccount(a, ndc->ndc.eabKid)->ok());
-        DelegationRecord d;
-        d.ndcId = ndc->ndc.id;
-        d.csrTemplate = {{"keyTypes", json::array()}};
-        EXPECT_TRUE(state_->createDelegation(d)->ok());
-        OrderRecord order;
-        order.accountId = a.id;
-        order.delegationId = d.id;
-        order.identifiers = {{"dns", label + ".ido.example"}};
-        order.autoRenewal = {{"end-date", "2030-01-01T00:00:00Z"},
-                             {"lifetime", lifetime},
-                             {"allow-certificate-get", true}};
-        order.expires = std::chrono::system_clock::now() + 24h;
-        EXPECT_TRUE(state_->createOrder(order)->ok());
-        auto key = crypto::PrivateKey::generate(crypto::KeyType::P256);
-        crypto::CsrRequest request;
-        request.dnsNames = {label + ".ido.example"};
-        auto csr = crypto::createCsr(*key, request);
-        EXPECT_TRUE(state_->acceptFinalize(order.id, wire::base64UrlEncode(csr->der()))->ok());
-        return order.id;
-    }
-
-    std::string statusOf(const std::string& id) {
-        auto o = state_->order(id);
-        return o.ok() && *o ? (*o)->status : "";
+        return processingOrder(label, {.lifetime = lifetime}).id;
     }
 
     /// Certificates issued for `name`, in order.
@@ -118,18 +49,12 @@ protected:
     }
 
     TenantRelay& tenant() { return *relay_->tenant("example"); }
-
-    test::TempDir dir_;
-    std::unique_ptr<test::RedisServer> redis_;
-    std::unique_ptr<store::RedisPool> pool_;
-    std::unique_ptr<TenantState> state_;
-    std::unique_ptr<RelayService> relay_;
 };
 
 TEST_F(BoulderEmulationTest, ThreeCertificatesWithProfileAriReplacesAndNoValidityFields) {
     test::BoulderCa ca(dir_ / "ca",
                        {.profiles = scaledProfiles(), .ariRetryAfter = std::chrono::seconds(60)});
-    startRelay(upstreamFor(ca));
+    startRelay(upstream(ca));
     const std::string id = processingStarOrder("abc");
     ASSERT_TRUE(test::pollUntil([&] { return issuedFor(ca, "abc.ido.example").size() >= 3; }, 60s))
         << issuedFor(ca, "abc.ido.example").size() << " certificates; order " << statusOf(id);
@@ -181,7 +106,7 @@ TEST_F(BoulderEmulationTest, APollRunsWhenDueNotAtTheNextTick) {
     ca.holdIssuance(true);
     // Renewals move once a minute here; the first certificate needs none of that, only
     // polls of the finalized Order2.
-    startRelay(upstreamFor(ca), /*tickMs=*/60000);
+    startRelay(upstream(ca), /*tickMs=*/60000);
     const std::string id = processingStarOrder("poll");
     ASSERT_TRUE(test::pollUntil(
         [&] {
@@ -199,7 +124,7 @@ TEST_F(BoulderEmulationTest, APollRunsWhenDueNotAtTheNextTick) {
 TEST_F(BoulderEmulationTest, TheRefusalIsRememberedAcrossARestart) {
     test::BoulderCa ca(dir_ / "ca",
                        {.profiles = scaledProfiles(), .ariRetryAfter = std::chrono::seconds(60)});
-    auto up = upstreamFor(ca);
+    auto up = upstream(ca);
     startRelay(up);
     const std::string first = processingStarOrder("one");
     ASSERT_TRUE(test::pollUntil([&] { return statusOf(first) == "valid"; }, 30s));
@@ -222,7 +147,7 @@ TEST_F(BoulderEmulationTest, TheRefusalIsRememberedAcrossARestart) {
 
 TEST_F(BoulderEmulationTest, SendIsRefusedAndFailsTheOrderWithTheCasProblem) {
     test::BoulderCa ca(dir_ / "ca", {.profiles = scaledProfiles()});
-    auto up = upstreamFor(ca);
+    auto up = upstream(ca);
     up.orderValidity = OrderValidity::send;
     startRelay(up);
     const std::string id = processingStarOrder("abc");
@@ -237,7 +162,7 @@ TEST_F(BoulderEmulationTest, SendIsRefusedAndFailsTheOrderWithTheCasProblem) {
 
 TEST_F(BoulderEmulationTest, ALifetimeNoBandServesFailsBeforeAnyUpstreamOrder) {
     test::BoulderCa ca(dir_ / "ca", {.profiles = scaledProfiles()});
-    startRelay(upstreamFor(ca));
+    startRelay(upstream(ca));
     const std::string id = processingStarOrder("abc", 200LL * 86400);
     ASSERT_TRUE(test::pollUntil([&] { return statusOf(id) != "processing"; }, 30s));
     EXPECT_EQ(statusOf(id), "invalid");
@@ -249,7 +174,7 @@ TEST_F(BoulderEmulationTest, ARateLimitDefersTheOrderToRetryAfterAndAriRenewalsA
                                      .newOrdersPerWindow = 1,
                                      .rateWindow = std::chrono::seconds(8),
                                      .ariRetryAfter = std::chrono::seconds(60)});
-    auto up = upstreamFor(ca);
+    auto up = upstream(ca);
     up.orderValidity = OrderValidity::never;
     startRelay(up);
     const std::string first = processingStarOrder("one");
@@ -289,7 +214,7 @@ TEST_F(BoulderEmulationTest, ARateLimitDefersTheOrderToRetryAfterAndAriRenewalsA
 
 TEST_F(BoulderEmulationTest, TheIdenticalSetLimitDefersARenewalUntilTheWindowFreesASlot) {
     test::BoulderCa ca(dir_ / "ca", {.profiles = scaledProfiles()});
-    auto up = upstreamFor(ca);
+    auto up = upstream(ca);
     up.ari = false;  // ARI renewals would be exempt from the limit
     up.orderValidity = OrderValidity::never;
     // Let's Encrypt's 5 per identical set per 7 days, scaled down: 2 per 15 s.
@@ -338,7 +263,7 @@ TEST_F(BoulderEmulationTest, AlreadyReplacedOrdersOnceWithoutReplacesAndNeverLoo
                                      .ariWindowStart = 0.8,
                                      .ariWindowEnd = 0.9,
                                      .ariRetryAfter = std::chrono::seconds(60)});
-    startRelay(upstreamFor(ca));
+    startRelay(upstream(ca));
     const std::string id = processingStarOrder("abc");
     ASSERT_TRUE(test::pollUntil([&] { return !issuedFor(ca, "abc.ido.example").empty(); }, 30s));
     // Someone (an Order2 whose answer the relay lost in a crash) already names the first
@@ -375,7 +300,7 @@ TEST_F(BoulderEmulationTest, ARefusedRenewalIsRetriedNoFasterThanTheAuthorizatio
     profiles[2].validity = 12s;  // renewed after about 6 s: time to make the CA refuse
     test::BoulderCa ca(dir_ / "ca",
                        {.profiles = profiles, .ariRetryAfter = std::chrono::seconds(60)});
-    auto up = upstreamFor(ca);
+    auto up = upstream(ca);
     up.budget.authorizationFailures = 2;  // per 20 s: one refusal per 10 s at most
     up.budget.failuresPeriodSeconds = 20;
     startRelay(up);
@@ -410,7 +335,7 @@ TEST_F(BoulderEmulationTest, TheAriWindowIsFetchedAgainAtRetryAfterAndMovesTheRe
                                      .ariWindowStart = 0.8,
                                      .ariWindowEnd = 0.9,
                                      .ariRetryAfter = std::chrono::seconds(1)});
-    startRelay(upstreamFor(ca));
+    startRelay(upstream(ca));
     const std::string id = processingStarOrder("abc");
     ASSERT_TRUE(test::pollUntil([&] { return statusOf(id) == "valid"; }, 30s));
     ASSERT_TRUE(test::pollUntil([&] { return ca.renewalInfoRequests() >= 3; }, 20s))
@@ -430,17 +355,10 @@ TEST_F(BoulderEmulationTest, TheAriWindowIsFetchedAgainAtRetryAfterAndMovesTheRe
 
 TEST_F(BoulderEmulationTest, AProfileTheCaDoesNotOfferStopsTheStartWithItsConfigPath) {
     test::BoulderCa ca(dir_ / "ca", {.profiles = scaledProfiles()});
-    auto up = upstreamFor(ca);
+    auto up = upstream(ca);
     up.profiles.star = {{604800, "shortlived", "/tenants/0/upstream/profiles/star/0/profile"},
                         {7776000, "sixmonths", "/tenants/0/upstream/profiles/star/1/profile"}};
-    ServeConfig config;
-    config.redis.url = redis_->url();
-    TenantConfig tenant;
-    tenant.name = "example";
-    tenant.upstream = up;
-    config.tenants.push_back(tenant);
-    auto service = RelayService::start(config, *store::RedisUrl::parse(redis_->url()),
-                                       SystemClock::instance());
+    auto service = tryStartRelay(up);
     ASSERT_FALSE(service.ok());
     EXPECT_EQ(service.problem().detail.rfind("/tenants/0/upstream/profiles/star/1/profile: ", 0),
               0u)

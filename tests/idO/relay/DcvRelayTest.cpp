@@ -6,17 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "broker/crypto/Csr.h"
-#include "broker/crypto/Key.h"
-#include "broker/log/Setup.h"
-#include "broker/wire/Base64Url.h"
-#include "idO/relay/RelayService.h"
 #include "idO/solvers/DcvDelegation.h"
-#include "idO/state/TenantState.h"
+#include "tests/idO/relay/RelayFixture.h"
 #include "tests/support/BindServer.h"
 #include "tests/support/BoulderCa.h"
-#include "tests/support/RedisServer.h"
-#include "tests/support/TestSupport.h"
 
 namespace legate::ido::relay {
 namespace {
@@ -25,16 +18,11 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-class DcvRelayTest : public ::testing::Test {
+class DcvRelayTest : public RelayFixture {
 protected:
     void SetUp() override {
-        LEGATE_REQUIRE_REDIS();
+        RelayFixture::SetUp();
         LEGATE_REQUIRE_NAMED();
-        (void)log::setup(log::Level::info, "stderr");
-        redis_ = std::make_unique<test::RedisServer>();
-        pool_ = std::make_unique<store::RedisPool>(*store::RedisUrl::parse(redis_->url()));
-        state_ = std::make_unique<TenantState>(
-            *pool_, TenantKeys(*store::KeyLayout::forTenant("example")), SystemClock::instance());
         bind_ = std::make_unique<test::BindServer>("ido.example",
                                                    std::vector<std::string>{"dcv.example"});
         names_ = std::make_unique<solvers::Rfc2136Client>(
@@ -49,14 +37,12 @@ protected:
         return c;
     }
 
+    /// dns-01 only, in `dcv.example` through the names' `_acme-challenge` CNAMEs.
     void startRelay(test::BoulderCa& ca) {
-        UpstreamConfig up;
-        up.directory = ca.directoryUrl();
-        up.caBundle = ca.tlsCaFile().string();
-        up.roots = ca.rootsFile().string();
-        up.accountKey = (dir_ / "account.pem").string();
+        auto up = upstream(ca.directoryUrl(), ca.tlsCaFile(), ca.rootsFile());
         up.orderValidity = OrderValidity::never;
         up.solvers.preference = {"dns-01"};
+        up.solvers.http01.reset();
         solvers::Dns01SolverConfig dns;
         dns.dns = zone("dcv.example");
         dns.selfCheckInterval = 20ms;
@@ -66,53 +52,12 @@ protected:
         dcv.resolver.port = static_cast<uint16_t>(bind_->port());
         dns.dcv = dcv;
         up.solvers.dns01 = dns;
-
-        ServeConfig config;
-        config.redis.url = redis_->url();
-        config.relay.workers = 1;
-        config.relay.claimIdleMs = 1000;
-        config.relay.tickMs = 50;
-        TenantConfig tenant;
-        tenant.name = "example";
-        tenant.upstream = up;
-        config.tenants.push_back(tenant);
-        auto service = RelayService::start(config, *store::RedisUrl::parse(redis_->url()),
-                                           SystemClock::instance());
-        ASSERT_TRUE(service.ok()) << service.problem().detail;
-        relay_ = std::move(*service);
+        RelayFixture::startRelay(up, {.workers = 1});
     }
 
     /// A non-STAR Order1 in processing for `names`, with a real CSR, as finalize leaves it.
     std::string processingOrder(const std::vector<std::string>& names) {
-        auto ndc = state_->createNdc("cdn", "ops@cdn.example");
-        AccountRecord a;
-        a.id = newId();
-        a.jwk = {{"kty", "OKP"}};
-        a.thumbprint = "tp-" + a.id;
-        EXPECT_TRUE(state_->bindAccount(a, ndc->ndc.eabKid)->ok());
-        DelegationRecord d;
-        d.ndcId = ndc->ndc.id;
-        d.csrTemplate = {{"keyTypes", json::array()}};
-        EXPECT_TRUE(state_->createDelegation(d)->ok());
-        OrderRecord order;
-        order.accountId = a.id;
-        order.delegationId = d.id;
-        for (const auto& n : names) {
-            order.identifiers.push_back({"dns", n});
-        }
-        order.expires = std::chrono::system_clock::now() + 24h;
-        EXPECT_TRUE(state_->createOrder(order)->ok());
-        auto key = crypto::PrivateKey::generate(crypto::KeyType::P256);
-        crypto::CsrRequest request;
-        request.dnsNames = names;
-        auto csr = crypto::createCsr(*key, request);
-        EXPECT_TRUE(state_->acceptFinalize(order.id, wire::base64UrlEncode(csr->der()))->ok());
-        return order.id;
-    }
-
-    std::optional<OrderRecord> order(const std::string& id) {
-        auto o = state_->order(id);
-        return o.ok() ? *o : std::nullopt;
+        return RelayFixture::processingOrder("dcv", {.names = names, .lifetime = 0}).id;
     }
 
     void createCname(const std::string& name) {
@@ -120,13 +65,12 @@ protected:
         ASSERT_TRUE(names_->addRecord(record.owner, "CNAME", 60, record.target).ok());
     }
 
-    test::TempDir dir_;
-    std::unique_ptr<test::RedisServer> redis_;
-    std::unique_ptr<store::RedisPool> pool_;
-    std::unique_ptr<TenantState> state_;
     std::unique_ptr<test::BindServer> bind_;
     std::unique_ptr<solvers::Rfc2136Client> names_;
-    std::unique_ptr<RelayService> relay_;
+
+    void TearDown() override {
+        relay_.reset();  // before the name server it may still be asking
+    }
 };
 
 TEST_F(DcvRelayTest, AMissingCnameFailsTheOrderAndNoNewOrderReachesTheCa) {

@@ -13,17 +13,11 @@
 
 #include <gtest/gtest.h>
 
-#include "broker/crypto/Csr.h"
-#include "broker/crypto/Key.h"
 #include "broker/http/DevelopmentCertificate.h"
 #include "broker/http/Server.h"
-#include "broker/log/Setup.h"
 #include "broker/wire/Base64Url.h"
 #include "broker/wire/StrictJson.h"
-#include "idO/relay/RelayService.h"
-#include "idO/state/TenantState.h"
-#include "tests/support/RedisServer.h"
-#include "tests/support/TestSupport.h"
+#include "tests/idO/relay/RelayFixture.h"
 
 namespace legate::ido::relay {
 namespace {
@@ -237,80 +231,20 @@ private:
     http::ServerPtr server_;
 };
 
-class StarRelayTest : public ::testing::Test {
+class StarRelayTest : public RelayFixture {
 protected:
-    void SetUp() override {
-        LEGATE_REQUIRE_REDIS();
-        (void)log::setup(log::Level::info, "stderr");
-        redis_ = std::make_unique<test::RedisServer>();
-        pool_ = std::make_unique<store::RedisPool>(*store::RedisUrl::parse(redis_->url()));
-        state_ = std::make_unique<TenantState>(
-            *pool_, TenantKeys(*store::KeyLayout::forTenant("example")), SystemClock::instance());
-    }
-
     void startRelay(const ScriptedStarCa& ca, int workers = 2) {
-        ServeConfig config;
-        config.redis.url = redis_->url();
-        config.relay.workers = workers;
-        config.relay.claimIdleMs = 1000;
-        config.relay.tickMs = 50;
-        TenantConfig tenant;
-        tenant.name = "example";
-        UpstreamConfig up;
-        up.directory = ca.directoryUrl();
-        up.caBundle = ca.caFile().string();
-        up.roots = ca.caFile().string();
-        up.accountKey = (dir_ / "account.pem").string();
-        up.solvers.preference = {"http-01"};
-        up.solvers.http01 = solvers::Http01ResponderOptions{.host = "127.0.0.1", .port = 0};
-        tenant.upstream = up;
-        config.tenants.push_back(tenant);
-        auto service = RelayService::start(config, *store::RedisUrl::parse(redis_->url()),
-                                           SystemClock::instance());
-        ASSERT_TRUE(service.ok()) << service.problem().detail;
-        relay_ = std::move(*service);
+        RelayFixture::startRelay(upstream(ca.directoryUrl(), ca.caFile(), ca.caFile()),
+                                 {.workers = workers});
     }
 
-    /// An Order1 in processing with a real CSR, as finalize leaves it.
+    /// A STAR Order1 in processing with a real CSR, stored as base64url as a release
+    /// before 2026-12 did (Records.h): the relay still reads it (the other relay tests
+    /// store DER, as ido does now).  Returns the id and the CSR as base64url.
     std::pair<std::string, std::string> processingStarOrder(const std::string& label = "abc") {
-        auto ndc = state_->createNdc("cdn-" + label, "ops@cdn.example");
-        AccountRecord a;
-        a.id = newId();
-        a.jwk = {{"kty", "OKP"}};
-        a.thumbprint = "tp-" + label;
-        EXPECT_TRUE(state_->bindAccount(a, ndc->ndc.eabKid)->ok());
-        DelegationRecord d;
-        d.ndcId = ndc->ndc.id;
-        d.csrTemplate = {{"keyTypes", json::array()}};
-        EXPECT_TRUE(state_->createDelegation(d)->ok());
-        OrderRecord order;
-        order.accountId = a.id;
-        order.delegationId = d.id;
-        order.identifiers = {{"dns", label + ".ido.example"}};
-        order.autoRenewal = {{"end-date", "2030-01-01T00:00:00Z"},
-                             {"lifetime", 86400},
-                             {"allow-certificate-get", true}};
-        order.expires = std::chrono::system_clock::now() + 24h;
-        EXPECT_TRUE(state_->createOrder(order)->ok());
-        auto key = crypto::PrivateKey::generate(crypto::KeyType::P256);
-        crypto::CsrRequest request;
-        request.dnsNames = {label + ".ido.example"};
-        auto csr = crypto::createCsr(*key, request);
-        const auto csr64 = wire::base64UrlEncode(csr->der());
-        EXPECT_TRUE(state_->acceptFinalize(order.id, csr64)->ok());
-        return {order.id, csr64};
+        auto made = processingOrder(label, {.base64UrlCsr = true});
+        return {made.id, wire::base64UrlEncode(made.csrDer)};
     }
-
-    std::string statusOf(const std::string& id) {
-        auto o = state_->order(id);
-        return o.ok() && *o ? (*o)->status : "";
-    }
-
-    test::TempDir dir_;
-    std::unique_ptr<test::RedisServer> redis_;
-    std::unique_ptr<store::RedisPool> pool_;
-    std::unique_ptr<TenantState> state_;
-    std::unique_ptr<RelayService> relay_;
 };
 
 TEST_F(StarRelayTest, Order1GetsTheCasStarUrlAndCancelReachesOrder2) {

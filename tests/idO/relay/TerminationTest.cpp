@@ -10,15 +10,9 @@
 
 #include <gtest/gtest.h>
 
-#include "broker/crypto/Csr.h"
-#include "broker/crypto/Key.h"
-#include "broker/log/Setup.h"
-#include "broker/wire/Base64Url.h"
-#include "idO/relay/RelayService.h"
-#include "idO/state/TenantState.h"
+#include "broker/crypto/Certificate.h"
+#include "tests/idO/relay/RelayFixture.h"
 #include "tests/support/BoulderCa.h"
-#include "tests/support/RedisServer.h"
-#include "tests/support/TestSupport.h"
 
 namespace legate::ido::relay {
 namespace {
@@ -33,76 +27,22 @@ std::vector<test::BoulderProfile> scaledProfiles() {
             {"shortlived", "Six-day certificates", 6s, 1s, 600s, 25}};
 }
 
-class TerminationTest : public ::testing::Test {
+class TerminationTest : public RelayFixture {
 protected:
-    void SetUp() override {
-        LEGATE_REQUIRE_REDIS();
-        (void)log::setup(log::Level::info, "stderr");
-        redis_ = std::make_unique<test::RedisServer>();
-        pool_ = std::make_unique<store::RedisPool>(*store::RedisUrl::parse(redis_->url()));
-        state_ = std::make_unique<TenantState>(
-            *pool_, TenantKeys(*store::KeyLayout::forTenant("example")), SystemClock::instance());
-    }
-
     void startRelay(test::BoulderCa& ca, Termination tenantDefault = Termination::stopRenewal) {
-        UpstreamConfig up;
-        up.directory = ca.directoryUrl();
-        up.caBundle = ca.tlsCaFile().string();
-        up.roots = ca.rootsFile().string();
-        up.accountKey = (dir_ / "account.pem").string();
-        up.solvers.preference = {"http-01"};
-        up.solvers.http01 = solvers::Http01ResponderOptions{.host = "127.0.0.1", .port = 0};
-        up.renewal.leadTimeSeconds = 1;
+        auto up = upstream(ca);
         up.orderValidity = OrderValidity::never;
-        up.profiles.star = {{604800, "shortlived", ""}, {7776000, "classic", ""}};
         up.termination = tenantDefault;
-        ServeConfig config;
-        config.redis.url = redis_->url();
-        config.relay.workers = 2;
-        config.relay.claimIdleMs = 1000;
-        config.relay.tickMs = 50;
-        TenantConfig tenant;
-        tenant.name = "example";
-        tenant.upstream = up;
-        config.tenants.push_back(tenant);
-        auto service = RelayService::start(config, *store::RedisUrl::parse(redis_->url()),
-                                           SystemClock::instance());
-        ASSERT_TRUE(service.ok()) << service.problem().detail;
-        relay_ = std::move(*service);
+        RelayFixture::startRelay(up);
     }
 
     /// An Order1 in processing with a real CSR (STAR with `lifetime`, or non-STAR when 0),
     /// under a delegation of its own with `termination` ("" = the tenant's default).
     std::string processingOrder(const std::string& label, int64_t lifetime,
                                 const std::string& termination = "") {
-        auto ndc = state_->createNdc("cdn-" + label, "ops@cdn.example");
-        AccountRecord a;
-        a.id = newId();
-        a.jwk = {{"kty", "OKP"}};
-        a.thumbprint = "tp-" + label;
-        EXPECT_TRUE(state_->bindAccount(a, ndc->ndc.eabKid)->ok());
-        DelegationRecord d;
-        d.ndcId = ndc->ndc.id;
-        d.csrTemplate = {{"keyTypes", json::array()}};
-        d.termination = termination;
-        EXPECT_TRUE(state_->createDelegation(d)->ok());
-        OrderRecord order;
-        order.accountId = a.id;
-        order.delegationId = d.id;
-        order.identifiers = {{"dns", label + ".ido.example"}};
-        if (lifetime > 0) {
-            order.autoRenewal = {{"end-date", "2030-01-01T00:00:00Z"},
-                                 {"lifetime", lifetime},
-                                 {"allow-certificate-get", true}};
-        }
-        order.expires = std::chrono::system_clock::now() + 24h;
-        EXPECT_TRUE(state_->createOrder(order)->ok());
-        auto key = crypto::PrivateKey::generate(crypto::KeyType::P256);
-        crypto::CsrRequest request;
-        request.dnsNames = {label + ".ido.example"};
-        auto csr = crypto::createCsr(*key, request);
-        EXPECT_TRUE(state_->acceptFinalize(order.id, wire::base64UrlEncode(csr->der()))->ok());
-        return order.id;
+        return RelayFixture::processingOrder(label,
+                                             {.lifetime = lifetime, .termination = termination})
+            .id;
     }
 
     void terminate(const std::string& orderId) {
@@ -110,11 +50,6 @@ protected:
         ASSERT_TRUE(order.ok() && *order);
         auto outcome = state_->terminateDelegation((*order)->delegationId);
         ASSERT_TRUE(outcome.ok() && outcome->ok());
-    }
-
-    std::string statusOf(const std::string& id) {
-        auto o = state_->order(id);
-        return o.ok() && *o ? (*o)->status : "";
     }
 
     bool ended(const std::string& id) {
@@ -137,12 +72,6 @@ protected:
         const auto all = ca.revokedSerials();
         return std::find(all.begin(), all.end(), serial) != all.end();
     }
-
-    test::TempDir dir_;
-    std::unique_ptr<test::RedisServer> redis_;
-    std::unique_ptr<store::RedisPool> pool_;
-    std::unique_ptr<TenantState> state_;
-    std::unique_ptr<RelayService> relay_;
 };
 
 TEST_F(TerminationTest, TerminatedDuringValidationTheCaSeesTheOrder2Canceled) {
