@@ -8,7 +8,8 @@
 #
 # Runs N = 100 000 with Redis' default hash encoding limits and with
 # hash-max-listpack-value 4096 (the setting docs/operations.md recommends), then, with
-# BENCH_MILLION=1, N = 1 000 000 (about 8 GB of RAM and most of an hour on 2 cores).
+# BENCH_MILLION=1, N = 1 000 000 (about 4 GB of RAM in Redis and 35 minutes on 2 cores:
+# 2038 s to load with a Debug build and --threads=3 on 2026-12-05).
 #
 # Environment: BENCH_BUILD_DIR (default build-bench; a Release build, see bench-post.sh).
 # Arguments go to every delegation_load run, e.g. --threads=4 (delegation_load --help).

@@ -77,7 +77,11 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
+using bench::commandOutput;
+using bench::ownCpuSeconds;
 using bench::percentile;
+using bench::processCpuSeconds;
+using bench::redisCpuSeconds;
 using bench::require;
 
 constexpr const char* kZone = "legate.test";
@@ -100,23 +104,6 @@ double secondsSince(SteadyClock::time_point start) {
     return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
-/// stdout of a shell command (the bound and Redis's CPU counters come from child programs).
-std::string commandOutput(const std::string& command) {
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) {
-        throw std::runtime_error("cannot run " + command);
-    }
-    std::string out;
-    char buffer[4096];
-    for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) {
-        out.append(buffer, n);
-    }
-    if (pclose(pipe) != 0) {
-        throw std::runtime_error(command + " failed");
-    }
-    return out;
-}
-
 // ---------------------------------------------------------------------------------
 // CPU time of the three processes sharing the 2 cores
 
@@ -125,43 +112,6 @@ struct CpuSeconds {
     double ido = 0;
     double redis = 0;
 };
-
-double ownCpuSeconds() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-/// utime + stime of a process, from /proc/<pid>/stat (fields 14 and 15).
-double processCpuSeconds(pid_t pid) {
-    const auto stat = readFile("/proc/" + std::to_string(pid) + "/stat");
-    // The command name (field 2) may hold spaces; the fields after it are plain.
-    std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-    std::string field;
-    double ticks = 0;
-    for (int index = 3; index <= 15 && rest >> field; ++index) {
-        if (index >= 14) {
-            ticks += std::stod(field);
-        }
-    }
-    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-/// used_cpu_sys + used_cpu_user of Redis's INFO cpu.
-double redisCpuSeconds(int port) {
-    std::istringstream info(
-        commandOutput("redis-cli -p " + std::to_string(port) + " INFO cpu 2>/dev/null"));
-    double total = 0;
-    for (std::string line; std::getline(info, line);) {
-        for (const char* key : {"used_cpu_sys:", "used_cpu_user:"}) {
-            if (line.rfind(key, 0) == 0) {
-                total += std::stod(line.substr(std::string(key).size()));
-            }
-        }
-    }
-    return total;
-}
 
 CpuSeconds cpuNow(pid_t ido, int redisPort) {
     return {ownCpuSeconds(), processCpuSeconds(ido), redisCpuSeconds(redisPort)};

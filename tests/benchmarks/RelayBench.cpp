@@ -25,6 +25,10 @@
 //      (ido's log) and finalizations Pebble saw (its log) give renewals per minute; the
 //      ratio is against (2).
 //
+// In (2) and (4) the CPU seconds of every process on the machine's cores are sampled
+// (/proc, getrusage): the ratio of (4) to (2) is bounded by how much of the cores Pebble
+// keeps once ido, Redis and the http-01 responder share them, and the table says so.
+//
 // Not a test (nothing asserts a figure): scripts/bench-relay.sh runs it, and the table
 // it prints goes to docs/benchmarks.md.  Options: --name=value (see kDefaults).  Exit
 // code 77 when a peer is not installed, 1 when a phase did not complete.
@@ -66,7 +70,9 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
+using bench::ownCpuSeconds;
 using bench::percentile;
+using bench::processCpuSeconds;
 using bench::require;
 
 constexpr const char* kZone = "legate.test";
@@ -158,14 +164,29 @@ void fullOrder(ido::upstream::AcmeClient& client, ido::solvers::ChallengeSolvers
     require(client.downloadCertificate(*done.certificate), "download " + name);
 }
 
+/// CPU seconds used so far by each process sharing the cores (0 for one not running).
+struct Cpu {
+    double pebble = 0;
+    double ido = 0;
+    double redis = 0;
+    double named = 0;
+    double bench = 0;  ///< this program: the reference clients and their http-01 responder
+
+    double total() const { return pebble + ido + redis + named + bench; }
+    Cpu operator-(const Cpu& o) const {
+        return {pebble - o.pebble, ido - o.ido, redis - o.redis, named - o.named, bench - o.bench};
+    }
+};
+
 struct Reference {
     std::vector<double> sequentialMs;
     int concurrentOrders = 0;
     double concurrentSeconds = 0;
+    Cpu concurrentCpu;  ///< used during the concurrent phase
 };
 
 Reference runReference(const PebbleServer& pebble, int httpPort,
-                       const std::map<std::string, int>& opt) {
+                       const std::map<std::string, int>& opt, const std::function<Cpu()>& cpuNow) {
     ido::solvers::SolverConfig config;
     config.http01 = ido::solvers::Http01ResponderOptions{.host = "127.0.0.1",
                                                          .port = static_cast<uint16_t>(httpPort)};
@@ -212,6 +233,7 @@ Reference runReference(const PebbleServer& pebble, int httpPort,
     }
     std::atomic<int> completed{0};
     std::atomic<int> failed{0};
+    const auto cpuStart = cpuNow();
     const auto start = SteadyClock::now();
     const auto end = start + duration;
     std::vector<std::thread> pool;
@@ -235,6 +257,7 @@ Reference runReference(const PebbleServer& pebble, int httpPort,
     for (auto& th : pool) {
         th.join();
     }
+    out.concurrentCpu = cpuNow() - cpuStart;
     if (failed > 0) {
         throw std::runtime_error(std::to_string(failed.load()) + " reference orders failed");
     }
@@ -393,13 +416,19 @@ int run(const std::map<std::string, int>& opt) {
     pebbleOptions.authzReusePercent = 0;  // every order validates, as a fresh name would
     PebbleServer pebble(pebbleOptions);
 
-    const auto reference = runReference(pebble, httpPort, opt);
+    pid_t idoPid = -1;
+    auto cpuNow = [&] {
+        return Cpu{processCpuSeconds(pebble.pid()), idoPid > 0 ? processCpuSeconds(idoPid) : 0,
+                   processCpuSeconds(redis.pid()), processCpuSeconds(bind.pid()), ownCpuSeconds()};
+    };
+    const auto reference = runReference(pebble, httpPort, opt, cpuNow);
     const double refMedian = percentile(reference.sequentialMs, 0.5);
     const double refP90 = percentile(reference.sequentialMs, 0.9);
     const double refRate = reference.concurrentOrders * 60.0 / reference.concurrentSeconds;
 
     const int workers = opt.at("workers");
     IdoSide ido(redis, pebble, dir, httpPort, workers);
+    idoPid = ido.process().pid();
 
     // One emulated renewal.
     const int starOrders = opt.at("star-orders");
@@ -473,10 +502,12 @@ int run(const std::map<std::string, int>& opt) {
               << window.count() << " s" << std::endl;
     const int renewals0 = count(true);
     const int finalized0 = pebbleFinalizations(pebble);
+    const auto cpuStart = cpuNow();
     const auto windowStart = SteadyClock::now();
     // A fixed measuring window, not a wait for readiness: the renewals land in it.
     std::this_thread::sleep_for(window);
     const double windowSeconds = msSince(windowStart) / 1000;
+    const auto windowCpu = cpuNow() - cpuStart;
     const int renewals = count(true) - renewals0;
     const int finalized = pebbleFinalizations(pebble) - finalized0;
     std::vector<double> loadedMs;
@@ -525,6 +556,33 @@ int run(const std::map<std::string, int>& opt) {
         }
         std::printf("\n");
     };
+    // Where the cores went: in the reference Pebble has them nearly to itself; with ido it
+    // shares them, and the throughput ratio cannot exceed what it keeps.
+    const auto& refCpu = reference.concurrentCpu;
+    std::printf(
+        "\nCPU while counting: cores (CPU s / wall s), and ms of CPU per order (reference) "
+        "or per renewal (ido)\n| process | reference, %d clients | per order | ido, %d workers "
+        "| per renewal |\n|---|---|---|---|---|\n",
+        opt.at("ref-threads"), workers);
+    auto row = [&](const char* name, double ref, double measured) {
+        std::printf("| %s | %.2f | %.1f ms | %.2f | %.1f ms |\n", name,
+                    ref / reference.concurrentSeconds,
+                    ref * 1000 / std::max(1, reference.concurrentOrders), measured / windowSeconds,
+                    measured * 1000 / std::max(1, renewals));
+    };
+    row("Pebble", refCpu.pebble, windowCpu.pebble);
+    row("ido", refCpu.ido, windowCpu.ido);
+    row("Redis", refCpu.redis, windowCpu.redis);
+    row("named", refCpu.named, windowCpu.named);
+    row("relay_bench (reference clients, http-01)", refCpu.bench, windowCpu.bench);
+    row("all", refCpu.total(), windowCpu.total());
+    std::printf(
+        "Pebble's share of the CPU used: %.2f in the reference, %.2f with ido; Pebble's CPU "
+        "per order, ido phase / reference: %.2f\n",
+        refCpu.pebble / std::max(1e-9, refCpu.total()),
+        windowCpu.pebble / std::max(1e-9, windowCpu.total()),
+        (windowCpu.pebble / std::max(1, renewals)) /
+            std::max(1e-9, refCpu.pebble / std::max(1, reference.concurrentOrders)));
     samples("reference samples", reference.sequentialMs);
     samples("renewal samples", renewalMs);
     std::printf("total bench time %.0f s\n", msSince(benchStart) / 1000);

@@ -57,6 +57,9 @@ public:
     /// SIGTERM and wait for named to exit.
     void stop();
 
+    /// The named process, e.g. for its CPU time in benchmarks.
+    pid_t pid() const { return process_ ? process_->pid() : -1; }
+
 private:
     void writeConfig() const;
     /// Starts on port_ and polls until the SOA answers; false if named exited or timed out.

@@ -84,6 +84,8 @@ public:
 
     /// SIGTERM and wait.
     void stop();
+    /// The server process (-1 when stopped), e.g. for its CPU time in benchmarks.
+    pid_t pid() const { return process_ ? process_->pid() : -1; }
 
 private:
     bool start();

@@ -49,6 +49,8 @@ public:
     void stop();
     /// Starts again on the same port and directory; returns once PING answers.
     void restart();
+    /// The server process (-1 when stopped), e.g. for its CPU time in benchmarks.
+    pid_t pid() const { return process_ ? process_->pid() : -1; }
 
 private:
     /// Starts on port_ and polls until PING answers; false if it exited or timed out.
